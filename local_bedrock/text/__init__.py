@@ -1,0 +1,1 @@
+"""Text machinery the engine computes for real: tokens, embeddings, generation."""

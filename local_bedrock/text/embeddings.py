@@ -1,0 +1,56 @@
+"""Real sentence embeddings offline: WordLlama's 256-d weights, shipped inside its PyPI package.
+
+Larger dimensions are a fixed orthonormal projection of the 256-d vector, so cosine
+similarities are exactly preserved whatever dimension a request asks for.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+NATIVE_DIM = 256
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _model():
+    """Load WordLlama from the package directory (never from the network)."""
+    import wordllama
+    from wordllama import WordLlama
+
+    package_dir = Path(wordllama.__file__).parent
+    return WordLlama.load(config="l2_supercat", dim=NATIVE_DIM, cache_dir=package_dir,
+                          disable_download=True)
+
+
+@lru_cache(maxsize=8)
+def _projection(dimensions: int) -> np.ndarray:
+    """A deterministic (dimensions x 256) matrix with orthonormal columns (or rows, when smaller)."""
+    rng = np.random.default_rng(20240229 + dimensions)
+    a = rng.standard_normal((max(dimensions, NATIVE_DIM), NATIVE_DIM))
+    q, _ = np.linalg.qr(a)  # orthonormal columns
+    q = q[:, :NATIVE_DIM]
+    return q[:dimensions].astype(np.float32)
+
+
+def embed(texts: list[str], dimensions: int = NATIVE_DIM, normalize: bool = True) -> np.ndarray:
+    """Embed texts into float32 vectors of the requested dimension (L2-normalised if asked)."""
+    if not texts:
+        return np.zeros((0, dimensions), dtype=np.float32)
+    with _lock:
+        vectors = np.asarray(_model().embed(list(texts), norm=False), dtype=np.float32)
+    if dimensions != NATIVE_DIM:
+        vectors = vectors @ _projection(dimensions).T
+    if normalize:
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = vectors / np.maximum(norms, 1e-12)
+    return vectors
+
+
+def similarity(a: list[str], b: list[str]) -> np.ndarray:
+    """Cosine similarity matrix between two lists of texts."""
+    return embed(a) @ embed(b).T
