@@ -1,0 +1,1 @@
+"""bedrock control plane families the engine serves itself (the rest goes to moto)."""

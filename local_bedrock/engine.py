@@ -1,0 +1,171 @@
+"""The engine: routes a Bedrock HTTP request to its handler, or to moto for other AWS services.
+
+One `Engine.handle(Request) -> Response` serves both transports: the HTTP server
+(`local_bedrock.server`) and the in-process botocore hook (`local_bedrock.inprocess`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import traceback
+import uuid
+from typing import Callable
+
+from local_bedrock import catalog
+from local_bedrock.errors import EngineError
+from local_bedrock.faults import FaultConfig, Faults
+from local_bedrock.wire import protocol
+from local_bedrock.wire.protocol import Request, Response
+
+log = logging.getLogger("local_bedrock")
+Handler = Callable[["Engine", dict], dict]
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_UA_API = re.compile(r"\bapi/([a-z0-9-]+)#")
+
+
+def _handlers() -> dict[tuple[str, str], Handler]:
+    from local_bedrock.control import foundation_models as fm
+    from local_bedrock.runtime import converse, invoke
+
+    table: dict[tuple[str, str], Handler] = {
+        ("bedrock-runtime", "Converse"): converse.converse,
+        ("bedrock-runtime", "ConverseStream"): converse.converse_stream,
+        ("bedrock-runtime", "CountTokens"): converse.count_tokens,
+        ("bedrock-runtime", "InvokeModel"): invoke.invoke_model,
+        ("bedrock-runtime", "InvokeModelWithResponseStream"): invoke.invoke_model_stream,
+        ("bedrock", "ListFoundationModels"): fm.list_foundation_models,
+        ("bedrock", "GetFoundationModel"): fm.get_foundation_model,
+    }
+    return table
+
+
+class Engine:
+    """The local Bedrock: state, fault injection and request dispatch."""
+
+    def __init__(self, region: str = catalog.DEFAULT_REGION, faults: FaultConfig | None = None):
+        self.region = region
+        self.faults = Faults(faults)
+        self.handlers = _handlers()
+        self.state: dict[str, object] = {}  # per-family state, e.g. guardrail store
+        self._moto = None
+        self._moto_lock = threading.Lock()
+        self.guardrail_input = _no_guardrail_input
+        self.guardrail_output = _no_guardrail_output
+        from local_bedrock import extensions
+
+        extensions.install(self)
+
+    # -- dispatch --------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        """Answer one HTTP request (never raises; errors become Bedrock error responses)."""
+        request_id = str(uuid.uuid4())
+        if request.path.startswith("/_engine/"):
+            return self._admin(request, request_id)
+        auth = request.header("Authorization") or ""
+        scope = _SCOPE.search(auth)
+        signing = scope.group(2) if scope else None
+        if signing not in (None, "bedrock"):
+            return self.moto(request)
+        services = list(protocol.BEDROCK_SERVICES)
+        hint = _UA_API.search(request.header("User-Agent") or "")
+        if hint and hint.group(1) in services:
+            services.remove(hint.group(1))
+            services.insert(0, hint.group(1))
+        matches = protocol.match(request, services)
+        if not matches:
+            return protocol.error_response(
+                "UnknownOperationException",
+                f"The local engine knows no Bedrock operation at {request.method} {request.path}.",
+                404, request_id)
+        for route, path_params in matches:
+            handler = self.handlers.get((route.service, route.operation))
+            if handler is not None:
+                return self._call(route, handler, request, path_params, request_id)
+        route = matches[0][0]
+        if route.service in ("bedrock", "bedrock-agent"):
+            return self.moto(request)
+        return protocol.error_response(
+            "NotImplementedException",
+            f"{route.service} {route.operation} is not served by the local engine (offline mode). "
+            "Run this in live mode, or see 00_prerequisites/03 for what the engine serves.",
+            501, request_id)
+
+    def _call(self, route, handler: Handler, request: Request, path_params: dict,
+              request_id: str) -> Response:
+        op = protocol.service_model(route.service).operation_model(route.operation)
+        try:
+            params = protocol.parse_request(op, request, path_params)
+            output = handler(self, params)
+            extra = output.pop("_headers", {})
+            response = protocol.serialize_response(op, output, request_id)
+            response.headers.update(extra)
+            return response
+        except EngineError as err:
+            return protocol.error_response(err.code, err.message, err.status, request_id)
+        except Exception as exc:  # a bug in the engine: say so, don't pretend it is Bedrock
+            log.error("local engine error in %s: %s", route.operation, traceback.format_exc())
+            return protocol.error_response(
+                "InternalServerException",
+                f"Local engine bug while handling {route.operation}: {type(exc).__name__}: {exc}",
+                500, request_id)
+
+    # -- moto --------------------------------------------------------------------------------
+    def moto(self, request: Request) -> Response:
+        """Serve a request with moto (S3, CloudWatch, Logs, IAM, STS, Bedrock CRUD...)."""
+        from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+        with self._moto_lock:
+            if self._moto is None:
+                from moto.moto_server.werkzeug_app import (
+                    DomainDispatcherApplication,
+                    create_backend_app,
+                )
+
+                self._moto = DomainDispatcherApplication(create_backend_app)
+        headers = dict(request.headers)
+        builder = EnvironBuilder(path=request.path, method=request.method,
+                                 query_string=request.query, headers=headers, data=request.body)
+        environ = builder.get_environ()
+        builder.close()
+        app_iter, status, resp_headers = run_wsgi_app(self._moto, environ)
+        try:
+            body = b"".join(app_iter)
+        finally:
+            if hasattr(app_iter, "close"):
+                app_iter.close()
+        out_headers = {k: v for k, v in resp_headers.items() if k.lower() != "content-length"}
+        return Response(int(status.split()[0]), out_headers, body)
+
+    # -- admin ---------------------------------------------------------------------------------
+    def _admin(self, request: Request, request_id: str) -> Response:
+        ok = {"Content-Type": "application/json"}
+        if request.path == "/_engine/health":
+            return Response(200, ok, json.dumps({"status": "ok", "engine": "local_bedrock",
+                                                 "region": self.region}).encode())
+        if request.path == "/_engine/faults" and request.method == "GET":
+            return Response(200, ok, json.dumps(self.faults.config.__dict__).encode())
+        if request.path == "/_engine/faults" and request.method == "POST":
+            try:
+                cfg = self.faults.configure(FaultConfig(**json.loads(request.body or b"{}")))
+            except (TypeError, ValueError) as exc:
+                return protocol.error_response("ValidationException", f"bad fault config: {exc}",
+                                               400, request_id)
+            return Response(200, ok, json.dumps(cfg.__dict__).encode())
+        return protocol.error_response("UnknownOperationException", "unknown admin path", 404,
+                                       request_id)
+
+
+def _no_guardrail_input(params: dict, req) -> None:
+    if params.get("guardrailConfig"):
+        from local_bedrock.errors import validation
+
+        raise validation("Guardrails are not installed in this engine build.")
+    return None
+
+
+def _no_guardrail_output(params: dict, req, out: dict) -> dict:
+    return out

@@ -1,0 +1,26 @@
+"""Optional families of the engine (guardrails, knowledge bases, customization, images...).
+
+Each is imported here if present, and given the chance to hook into the engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_MODULES = (
+    "local_bedrock.guardrails.responses",
+    "local_bedrock.knowledge_bases.responses",
+    "local_bedrock.customization.responses",
+)
+
+
+def install(engine) -> None:
+    """Let each present extension module attach to a new engine (handlers, hooks, state)."""
+    for name in _MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.install(engine)

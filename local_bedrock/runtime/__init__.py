@@ -1,0 +1,1 @@
+"""bedrock-runtime: Converse, ConverseStream, InvokeModel(+stream), CountTokens."""

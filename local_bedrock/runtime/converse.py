@@ -1,0 +1,187 @@
+"""Converse and ConverseStream: one message API for every text model."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Iterator
+
+from local_bedrock.errors import validation
+from local_bedrock.runtime import models
+from local_bedrock.text import responder
+from local_bedrock.text.tokens import split_tokens
+from local_bedrock.text.types import GenerationRequest, GenerationResult, Turn
+
+ENGINE_NOTE = {"engine": "local_bedrock",
+               "note": "Answered by the workshop's deterministic local engine, not by a model."}
+
+
+def to_generation_request(params: dict, model_max: int) -> GenerationRequest:
+    """Validate a Converse request like Bedrock does and convert it."""
+    messages = params.get("messages") or []
+    if not messages:
+        raise validation("A conversation must start with a user message. Try again with a "
+                         "conversation that starts with a user message.")
+    if messages[0]["role"] != "user":
+        raise validation("A conversation must start with a user message. Try again with a "
+                         "conversation that starts with a user message.")
+    for prev, cur in zip(messages, messages[1:]):
+        if prev["role"] == cur["role"]:
+            raise validation("A conversation must alternate between user and assistant roles. "
+                             "Make sure the conversation alternates between user and assistant "
+                             "roles and try again.")
+    for i, m in enumerate(messages):
+        if not m.get("content"):
+            raise validation(f"The content field in the Message object at messages.{i} is empty. "
+                             "Add a ContentBlock object to the content field and try again.")
+        for block in m["content"]:
+            if "text" in block and not block["text"].strip() and m is not messages[-1]:
+                raise validation("The text field in the ContentBlock object at "
+                                 f"messages.{i}.content is blank. Add text to the text field, "
+                                 "and try again.")
+    cfg = params.get("inferenceConfig") or {}
+    max_tokens = cfg.get("maxTokens", min(model_max, 4096) or 4096)
+    if model_max and max_tokens > model_max:
+        raise validation(f"The maximum tokens you requested exceeds the model limit of "
+                         f"{model_max}. Try again with a maximum tokens value that is lower "
+                         f"than {model_max}.")
+    temperature = cfg.get("temperature", 0.7)
+    top_p = cfg.get("topP", 0.9)
+    for name, value in (("temperature", temperature), ("topP", top_p)):
+        if not 0 <= value <= 1:
+            raise validation(f"inferenceConfig.{name} must be between 0 and 1 (got {value}).")
+    system = "\n".join(b["text"] for b in params.get("system") or [] if "text" in b)
+    tool_cfg = params.get("toolConfig") or {}
+    tools = [t["toolSpec"] for t in tool_cfg.get("tools", []) if "toolSpec" in t]
+    if tool_cfg and not tools:
+        raise validation("The toolConfig field must be defined when using toolUse and "
+                         "toolResult content blocks.")
+    schema = None
+    fmt = ((params.get("outputConfig") or {}).get("textFormat") or {})
+    js = (fmt.get("structure") or {}).get("jsonSchema")
+    if js:
+        try:
+            schema = json.loads(js["schema"])
+        except ValueError as exc:
+            raise validation(f"outputConfig.textFormat.structure.jsonSchema.schema is not "
+                             f"valid JSON: {exc}")
+    return GenerationRequest(
+        model_id=params["modelId"],
+        messages=[Turn(m["role"], m["content"]) for m in messages],
+        system=system, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
+        stop_sequences=cfg.get("stopSequences") or [], tools=tools,
+        tool_choice=tool_cfg.get("toolChoice"), json_schema=schema,
+    )
+
+
+def generate(engine, req: GenerationRequest) -> GenerationResult:
+    """Run the responder (tool selection first when tools are offered), under fault injection."""
+    engine.faults.admit(req.model_id, responder.count_request_tokens(req) + req.max_tokens)
+    start = time.perf_counter()
+    engine.faults.first_byte_delay()
+    result = None
+    if req.tools:
+        from local_bedrock.text import tools as tool_use
+
+        result = tool_use.decide(req)
+    if result is None:
+        result = responder.respond(req)
+    result.latency_ms = int((time.perf_counter() - start) * 1000)
+    return result
+
+
+def _content(result: GenerationResult) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if result.text:
+        blocks.append({"text": result.text})
+    blocks += [{"toolUse": t} for t in result.tool_uses]
+    return blocks or [{"text": ""}]
+
+
+def _usage(result: GenerationResult) -> dict:
+    return {"inputTokens": result.input_tokens, "outputTokens": result.output_tokens,
+            "totalTokens": result.input_tokens + result.output_tokens}
+
+
+def converse(engine, params: dict) -> dict:
+    """Converse: the whole answer at once."""
+    model = models.resolve(params["modelId"], converse=True)
+    req = to_generation_request(params, model.max_output_tokens)
+    blocked = engine.guardrail_input(params, req)
+    if blocked is not None:
+        return blocked
+    result = generate(engine, req)
+    engine.faults.token_delay(result.output_tokens)
+    out = {
+        "output": {"message": {"role": "assistant", "content": _content(result)}},
+        "stopReason": result.stop_reason,
+        "usage": _usage(result),
+        "metrics": {"latencyMs": max(result.latency_ms, 1)},
+        "additionalModelResponseFields": ENGINE_NOTE,
+    }
+    return engine.guardrail_output(params, req, out)
+
+
+def converse_stream(engine, params: dict) -> dict:
+    """ConverseStream: the same answer as events, paced by the fault config's per-token delay."""
+    model = models.resolve(params["modelId"], converse=True, streaming=True)
+    req = to_generation_request(params, model.max_output_tokens)
+    blocked = engine.guardrail_input(params, req)
+    if blocked is not None:
+        return {"stream": _events_from_output(blocked)}
+    result = generate(engine, req)
+    return {"stream": _events(engine, params, req, result)}
+
+
+def _events(engine, params: dict, req: GenerationRequest, result: GenerationResult) -> Iterator[dict]:
+    start = time.perf_counter()
+    yield {"messageStart": {"role": "assistant"}}
+    index = 0
+    if result.text:
+        for piece in split_tokens(result.text):
+            engine.faults.token_delay(1)
+            yield {"contentBlockDelta": {"delta": {"text": piece}, "contentBlockIndex": index}}
+        yield {"contentBlockStop": {"contentBlockIndex": index}}
+        index += 1
+    for tool in result.tool_uses:
+        yield {"contentBlockStart": {"start": {"toolUse": {"toolUseId": tool["toolUseId"],
+                                                           "name": tool["name"]}},
+                                     "contentBlockIndex": index}}
+        yield {"contentBlockDelta": {"delta": {"toolUse": {"input": json.dumps(tool["input"])}},
+                                     "contentBlockIndex": index}}
+        yield {"contentBlockStop": {"contentBlockIndex": index}}
+        index += 1
+    yield {"messageStop": {"stopReason": result.stop_reason}}
+    latency = result.latency_ms + int((time.perf_counter() - start) * 1000)
+    yield {"metadata": {"usage": _usage(result), "metrics": {"latencyMs": max(latency, 1)}}}
+
+
+def _events_from_output(out: dict) -> Iterator[dict]:
+    """Events for an answer already complete (e.g. a guardrail's blocked message)."""
+    yield {"messageStart": {"role": "assistant"}}
+    for i, block in enumerate(out["output"]["message"]["content"]):
+        yield {"contentBlockDelta": {"delta": {"text": block.get("text", "")},
+                                     "contentBlockIndex": i}}
+        yield {"contentBlockStop": {"contentBlockIndex": i}}
+    yield {"messageStop": {"stopReason": out["stopReason"]}}
+    meta = {"usage": out["usage"], "metrics": out["metrics"]}
+    if out.get("trace"):
+        meta["trace"] = out["trace"]
+    yield {"metadata": meta}
+
+
+def count_tokens(engine, params: dict) -> dict:
+    """CountTokens: the input tokens a Converse or InvokeModel request would be billed for."""
+    body = params.get("input") or {}
+    model = models.resolve(params["modelId"])
+    if "converse" in body:
+        req = to_generation_request({**body["converse"], "modelId": params["modelId"]},
+                                    model.max_output_tokens)
+    elif "invokeModel" in body:
+        from local_bedrock.runtime import providers
+
+        raw = body["invokeModel"]["body"]
+        req = providers.parse_text_request(model.model_id, json.loads(raw))
+    else:
+        raise validation("input must contain either converse or invokeModel.")
+    return {"inputTokens": responder.count_request_tokens(req)}

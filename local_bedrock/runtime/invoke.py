@@ -1,0 +1,83 @@
+"""InvokeModel and InvokeModelWithResponseStream: each provider's own body format."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Iterator
+
+from local_bedrock.errors import validation
+from local_bedrock.runtime import models
+from local_bedrock.runtime.converse import generate
+from local_bedrock.text.tokens import split_tokens
+
+EMBED_FAMILIES = ("titan-embed", "titan-embed-image", "cohere-embed")
+IMAGE_FAMILIES = ("titan-image", "nova-canvas", "stability")
+
+
+def _body(params: dict) -> dict:
+    content_type = (params.get("contentType") or "application/json").split(";")[0]
+    if content_type != "application/json":
+        raise validation(f"contentType {content_type} is not supported; use application/json.")
+    try:
+        body = json.loads(params.get("body") or b"")
+    except ValueError:
+        raise validation("Malformed input request, please reformat your input and try again.")
+    if not isinstance(body, dict):
+        raise validation("Malformed input request: the body must be a JSON object.")
+    return body
+
+
+def _token_headers(input_tokens: int, output_tokens: int, latency_ms: int) -> dict:
+    return {"X-Amzn-Bedrock-Input-Token-Count": str(input_tokens),
+            "X-Amzn-Bedrock-Output-Token-Count": str(output_tokens),
+            "X-Amzn-Bedrock-Invocation-Latency": str(max(latency_ms, 1))}
+
+
+def invoke_model(engine, params: dict) -> dict:
+    """InvokeModel: text, embedding and image models, each in its provider's JSON format."""
+    from local_bedrock.runtime import providers
+
+    model = models.resolve(params["modelId"])
+    body = _body(params)
+    start = time.perf_counter()
+    if model.family in EMBED_FAMILIES:
+        engine.faults.admit(model.model_id, 1)
+        out = providers.embed_request(model.model_id, body)
+        in_tok, out_tok = providers.usage_of(model.model_id, out)
+    elif model.family in IMAGE_FAMILIES:
+        from local_bedrock.runtime import images
+
+        engine.faults.admit(model.model_id, 1)
+        out = images.generate_image(model.model_id, body)
+        in_tok, out_tok = providers.usage_of(model.model_id, out)
+    else:
+        req = providers.parse_text_request(model.model_id, body)
+        req.model_id = params["modelId"]
+        result = generate(engine, req)
+        engine.faults.token_delay(result.output_tokens)
+        out = providers.render_text_response(model.model_id, result)
+        in_tok, out_tok = result.input_tokens, result.output_tokens
+    latency = int((time.perf_counter() - start) * 1000)
+    return {"body": json.dumps(out).encode(), "contentType": "application/json",
+            "_headers": _token_headers(in_tok, out_tok, latency)}
+
+
+def invoke_model_stream(engine, params: dict) -> dict:
+    """InvokeModelWithResponseStream: the provider's stream chunks, one event each."""
+    from local_bedrock.runtime import providers
+
+    model = models.resolve(params["modelId"], streaming=True)
+    if model.family in EMBED_FAMILIES + IMAGE_FAMILIES:
+        raise validation("The model is unsupported for streaming.")
+    req = providers.parse_text_request(model.model_id, _body(params))
+    req.model_id = params["modelId"]
+    result = generate(engine, req)
+    chunks = providers.render_stream_chunks(model.model_id, result, split_tokens(result.text))
+    return {"body": _paced(engine, chunks), "contentType": "application/json"}
+
+
+def _paced(engine, chunks: list[dict]) -> Iterator[dict]:
+    for chunk in chunks:
+        engine.faults.token_delay(1)
+        yield {"chunk": {"bytes": json.dumps(chunk).encode()}}

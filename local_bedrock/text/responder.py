@@ -1,0 +1,369 @@
+"""The deterministic local responder: what answers text requests in offline mode.
+
+It is not a language model, and says so. It does a few things for real, with the local
+embeddings and tokenizer: answers extractively from documents in the prompt, picks labels
+for classification prompts (nearest label or few-shot example), writes valid JSON when JSON
+is asked for, summarises extractively, and honours maxTokens, stop sequences and sampling
+parameters (seeded: temperature 0 repeats exactly, higher temperatures vary call to call).
+Set WORKSHOP_LOCAL_LLM_URL to forward to a local OpenAI-compatible server instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import threading
+from collections import Counter
+
+import numpy as np
+
+from local_bedrock.text import embeddings
+from local_bedrock.text.tokens import count_tokens, truncate_to_tokens
+from local_bedrock.text.types import GenerationRequest, GenerationResult
+
+MARKER = "[local engine]"
+_calls: Counter = Counter()
+_calls_lock = threading.Lock()
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n{2,}|\n(?=[-*•#\d])")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = set("""a an the and or but if of to in on at for with by from as is are was were be been
+being it its this that these those what which who whom whose when where why how do does did can
+could should would will shall may might must i you he she we they me him her us them my your our
+their please tell about give me explain describe list any some all not no yes than then there here
+into over under up down out so such very just also only own same other""".split())
+
+
+# ------------------------------------------------------------------ public entry point
+
+
+def respond(req: GenerationRequest) -> GenerationResult:
+    """Answer a generation request deterministically (or via WORKSHOP_LOCAL_LLM_URL)."""
+    input_tokens = count_request_tokens(req)
+    if os.environ.get("WORKSHOP_LOCAL_LLM_URL"):
+        from local_bedrock.text.forward import forward
+
+        return forward(req, input_tokens)
+    rng = _rng(req)
+    prefill = _prefill(req)
+    text = _compose(req, rng, prefill)
+    if prefill and text.startswith(prefill):
+        text = text[len(prefill):]
+    return finish(req, text, input_tokens)
+
+
+def finish(req: GenerationRequest, text: str, input_tokens: int) -> GenerationResult:
+    """Apply stop sequences and maxTokens to a composed answer, Bedrock-style."""
+    stop_reason, stop_seq = "end_turn", None
+    cut = [(text.find(s), s) for s in req.stop_sequences if s and s in text]
+    if cut:
+        pos, stop_seq = min(cut)
+        text, stop_reason = text[:pos], "stop_sequence"
+    text, truncated = truncate_to_tokens(text, req.max_tokens)
+    if truncated:
+        stop_reason, stop_seq = "max_tokens", None
+    return GenerationResult(text=text, stop_reason=stop_reason, stop_sequence=stop_seq,
+                            input_tokens=input_tokens, output_tokens=count_tokens(text))
+
+
+def count_request_tokens(req: GenerationRequest) -> int:
+    """Input tokens of a request: system, every text block, tool specs, ~1,000 per image."""
+    total = count_tokens(req.system)
+    for turn in req.messages:
+        for block in turn.content:
+            if "text" in block:
+                total += count_tokens(block["text"])
+            elif "image" in block or "document" in block:
+                total += 1000
+            else:
+                total += count_tokens(json.dumps(block, default=str))
+    if req.tools:
+        total += count_tokens(json.dumps(req.tools, default=str))
+    return max(total, 1)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _rng(req: GenerationRequest) -> random.Random:
+    """Seeded per request; at temperature > 0 each repeat of the same request varies."""
+    key = json.dumps([req.model_id, req.system, [(t.role, t.text) for t in req.messages],
+                      req.temperature, req.top_p], sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    seed = int(digest[:16], 16)
+    if req.temperature > 0:
+        with _calls_lock:
+            _calls[digest] += 1
+            seed += _calls[digest]
+    return random.Random(seed)
+
+
+def _prefill(req: GenerationRequest) -> str:
+    if req.messages and req.messages[-1].role == "assistant":
+        return req.messages[-1].text
+    return ""
+
+
+def _question(req: GenerationRequest) -> str:
+    for turn in reversed(req.messages):
+        if turn.role == "user" and turn.text.strip():
+            return turn.text
+    return ""
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences (and list items), dropping empty pieces."""
+    parts = (p.strip() for p in _SENTENCE.split(text))
+    return [p for p in parts if p and re.search(r"\w", p)]
+
+
+def _keywords(text: str, n: int = 6) -> list[str]:
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2]
+    return [w for w, _ in Counter(words).most_common(n)]
+
+
+def _lexical(q: str, s: str) -> float:
+    qw = {w for w in _WORD.findall(q.lower()) if w not in _STOP}
+    sw = {w for w in _WORD.findall(s.lower()) if w not in _STOP}
+    return len(qw & sw) / (len(qw) or 1)
+
+
+# ------------------------------------------------------------------ composition
+
+
+_DOC_TAG = re.compile(r"<(document|doc|context|source|passage|search_result)[^>]*>(.*?)</\1>",
+                      re.S | re.I)
+_CONTEXT_HEAD = re.compile(r"(?:^|\n)\s*(?:context|documents?|passages?|text|article)\s*:\s*\n?",
+                           re.I)
+
+
+def _compose(req: GenerationRequest, rng: random.Random, prefill: str) -> str:
+    question = _question(req)
+    full = "\n".join([req.system] + [t.text for t in req.messages if t.role == "user"])
+    tool_results = [b["toolResult"] for t in req.messages[-1:] for b in t.content
+                    if "toolResult" in b]
+    if tool_results:
+        return _from_tool_results(question, tool_results)
+    wants_json = (req.json_schema is not None or prefill.lstrip().startswith(("{", "["))
+                  or re.search(r"\bjson\b", full, re.I) is not None)
+    labels = _labels(full)
+    if wants_json:
+        return _json_answer(req, question, labels)
+    if labels:
+        return _classify(question, full, labels)
+    context, query = _split_context(req, question)
+    if context:
+        if re.search(r"\bsummar|\btl;?dr|\bkey points\b", query, re.I):
+            return _summary(context, query, rng)
+        return _extractive_answer(context, query)
+    if re.search(r"\bsummar|\btl;?dr|\bkey points\b", question, re.I) and count_tokens(question) > 80:
+        return _summary(question, question, rng)
+    return _honest_reply(req, question, rng)
+
+
+def _split_context(req: GenerationRequest, question: str) -> tuple[str, str]:
+    """Find documents in the prompt; return (context, the question about it)."""
+    text = "\n".join([req.system, question])
+    tagged = _DOC_TAG.findall(text)
+    if tagged:
+        context = "\n\n".join(body.strip() for _, body in tagged)
+        query = _DOC_TAG.sub(" ", question).strip() or question
+        return context, _last_question(query)
+    m = _CONTEXT_HEAD.search(question)
+    if m:
+        rest = question[m.end():]
+        q_match = re.search(r"\n\s*(?:question|q)\s*:\s*(.+)", rest, re.I | re.S)
+        if q_match:
+            return rest[:q_match.start()], q_match.group(1).strip()
+        return rest, _last_question(question[:m.start()] or rest)
+    if count_tokens(question) > 200:
+        return question, _last_question(question)
+    return "", question
+
+
+def _last_question(text: str) -> str:
+    qs = [s for s in sentences(text) if s.endswith("?")]
+    return qs[-1] if qs else text.strip().splitlines()[-1] if text.strip() else text
+
+
+def _rank(query: str, candidates: list[str]) -> np.ndarray:
+    """Score candidates against a query: cosine of real embeddings plus word overlap."""
+    vecs = embeddings.embed([query] + candidates)
+    cos = vecs[1:] @ vecs[0]
+    lex = np.array([_lexical(query, c) for c in candidates])
+    return 0.6 * cos + 0.4 * lex
+
+
+def _extractive_answer(context: str, query: str) -> str:
+    cands = sentences(context)
+    if not cands:
+        return f"{MARKER} The documents provided are empty, so there is nothing to answer from."
+    scores = _rank(query, cands)
+    best = int(np.argmax(scores))
+    if scores[best] < 0.35 or _lexical(query, cands[best]) == 0:
+        return (f"{MARKER} I could not find the answer in the provided documents "
+                "(not in the documents).")
+    picked = [best]
+    second = int(np.argsort(scores)[-2]) if len(cands) > 1 else best
+    if second != best and scores[second] > 0.8 * scores[best]:
+        picked.append(second)
+    quote = " ".join(cands[i] for i in sorted(picked))
+    return f"{MARKER} From the provided documents: {quote}"
+
+
+def _summary(context: str, query: str, rng: random.Random) -> str:
+    cands = sentences(context)
+    if len(cands) <= 2:
+        return f"{MARKER} Summary (extractive): " + " ".join(cands)
+    vecs = embeddings.embed(cands)
+    centroid = vecs.mean(axis=0)
+    k = 3 if len(cands) < 12 else 5
+    if re.search(r"\bone sentence|\bsingle sentence|\bbrief", query, re.I):
+        k = 1
+    order = sorted(np.argsort(vecs @ centroid)[-k:])
+    picked = [cands[i] for i in order]
+    if re.search(r"bullet|points|list", query, re.I):
+        return f"{MARKER} Summary (extractive):\n" + "\n".join(f"- {s}" for s in picked)
+    return f"{MARKER} Summary (extractive): " + " ".join(picked)
+
+
+_LABEL_LIST = re.compile(
+    r"(?:categor(?:y|ies)|labels?|classes|one of|options?|choose from|classify[^:\n]*into)"
+    r"\s*(?:is|are)?\s*[:\-]?\s*(?:\n|)((?:[\w][\w /&'-]{0,30}(?:,\s*|\s+or\s+|\s*\|\s*|\n\s*[-*]\s*))"
+    r"+[\w][\w /&'-]{0,30})", re.I)
+
+
+def _labels(text: str) -> list[str]:
+    """Candidate labels listed in a classification prompt, e.g. 'one of: billing, bug, other'."""
+    for m in _LABEL_LIST.finditer(text):
+        items = re.split(r",\s*|\s+or\s+|\s*\|\s*|\n\s*[-*]\s*", m.group(1))
+        items = [i.strip(" .'\"`-*") for i in items if i.strip(" .'\"`-*")]
+        if 2 <= len(items) <= 20 and all(len(i.split()) <= 4 for i in items):
+            return items
+    return []
+
+
+_EXAMPLE = re.compile(r"^(?:input|ticket|text|message|review|email|example)\s*:\s*(.+?)\n"
+                      r"(?:output|category|label|class|answer)\s*:\s*(.+?)$", re.I | re.M)
+
+
+def _classify(question: str, full: str, labels: list[str]) -> str:
+    """Pick a label: nearest few-shot example when the prompt has some, else nearest label."""
+    target = _target_text(question)
+    examples = [(x.strip(), y.strip(" .'\"")) for x, y in _EXAMPLE.findall(full)]
+    examples = [(x, y) for x, y in examples if x != target]
+    label = None
+    if examples:
+        vecs = embeddings.embed([target] + [x for x, _ in examples])
+        sims = vecs[1:] @ vecs[0]
+        votes: Counter = Counter()
+        for i in np.argsort(sims)[-3:]:
+            votes[examples[i][1].lower()] += float(sims[i])
+        top = votes.most_common(1)[0][0]
+        label = next((lab for lab in labels if lab.lower() == top), None)
+    if label is None:
+        desc = [f"{lab}: {lab.replace('_', ' ')}" for lab in labels]
+        label = labels[int(np.argmax(_rank(target, desc)))]
+    return label
+
+
+def _target_text(question: str) -> str:
+    tagged = re.findall(r"<(\w+)>(.*?)</\1>", question, re.S)
+    if tagged:
+        return tagged[-1][1].strip()
+    lines = [ln for ln in question.strip().splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        m = re.match(r"\s*(?:input|ticket|text|message|review|email)\s*:\s*(.+)", ln, re.I)
+        if m:
+            return m.group(1)
+    return lines[-1] if lines else question
+
+
+def _json_answer(req: GenerationRequest, question: str, labels: list[str]) -> str:
+    keys = _json_keys(req, question)
+    target = _target_text(question)
+    obj: dict = {}
+    for key in keys:
+        low = key.lower()
+        if labels and re.search(r"categor|label|class|intent|type|topic", low):
+            obj[key] = _classify(question, question, labels)
+        elif re.search(r"sentiment", low):
+            obj[key] = _sentiment(target)
+        elif re.search(r"confidence|score|probab", low):
+            obj[key] = 0.5
+        elif re.search(r"keywords?|tags|entities", low):
+            obj[key] = _keywords(target, 4)
+        elif re.search(r"summary|answer|reason|explanation|response|text", low):
+            obj[key] = f"{MARKER} " + (sentences(target) or [target])[0][:200]
+        else:
+            obj[key] = f"{MARKER} value for {key}"
+    return json.dumps(obj)
+
+
+def _json_keys(req: GenerationRequest, question: str) -> list[str]:
+    if req.json_schema and isinstance(req.json_schema.get("properties"), dict):
+        return list(req.json_schema["properties"])
+    text = "\n".join([req.system, question])
+    keys = re.findall(r'"([A-Za-z_][\w]{0,30})"\s*:', text)
+    keys += re.findall(r"`([A-Za-z_][\w]{0,30})`", text)
+    keys += re.findall(r"\bkeys?\s*[:(]?\s*((?:[A-Za-z_]\w*(?:,\s*|\s+and\s+))+[A-Za-z_]\w*)", text)
+    out: list[str] = []
+    for k in keys:
+        for part in re.split(r",\s*|\s+and\s+", k):
+            if part and part not in out and part.lower() not in ("json", "true", "false", "null"):
+                out.append(part)
+    return out or ["answer"]
+
+
+_POS = set("great good love excellent happy thanks thank fast easy works perfect amazing helpful".split())
+_NEG = set("bad broken terrible hate slow angry refund worst problem issue error fails failed "
+           "disappointed cannot can't won't never".split())
+
+
+def _sentiment(text: str) -> str:
+    words = _WORD.findall(text.lower())
+    score = sum(w in _POS for w in words) - sum(w in _NEG for w in words)
+    return "positive" if score > 0 else "negative" if score < 0 else "neutral"
+
+
+def _from_tool_results(question: str, results: list[dict]) -> str:
+    parts = []
+    for r in results:
+        status = r.get("status", "success")
+        for block in r.get("content", []):
+            value = block.get("text") if "text" in block else json.dumps(block.get("json"))
+            if status == "error":
+                parts.append(f"the tool reported an error ({value})")
+            else:
+                parts.append(str(value))
+    return f"{MARKER} Based on the tool results: " + "; ".join(parts)
+
+
+_OPENERS = (
+    "This answer comes from the workshop's offline engine, not from a language model.",
+    "You are talking to the local engine that stands in for Bedrock offline; it is not a model.",
+    "Offline mode: the local engine answers this, and it cannot reason like a model.",
+)
+
+
+def _honest_reply(req: GenerationRequest, question: str, rng: random.Random) -> str:
+    """An honest, deterministic reply for open questions the engine cannot really answer."""
+    opener = _OPENERS[0] if req.temperature == 0 else rng.choice(_OPENERS)
+    keys = _keywords(question)
+    topic = ", ".join(keys) if keys else "your message"
+    lines = [f"{MARKER} {opener}", f"Your request is about: {topic}."]
+    if req.system:
+        lines.append(f"It follows the system prompt ({count_tokens(req.system)} tokens).")
+    if len(req.messages) > 1:
+        lines.append(f"It sees the whole conversation: {len(req.messages)} messages so far.")
+    lines.append("For a real answer, run this notebook in live mode (WORKSHOP_MODE=live) or point "
+                 "WORKSHOP_LOCAL_LLM_URL at a local OpenAI-compatible server.")
+    words = [w for w in re.findall(r"\w+", question)][:60]
+    if req.temperature > 0:
+        rng.shuffle(words)
+    if words:
+        lines.append("Words of your prompt, as a sampling demo: " + " ".join(words) + ".")
+    return " ".join(lines)

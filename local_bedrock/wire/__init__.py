@@ -1,0 +1,1 @@
+"""The wire format: routing, request parsing and response serialisation from botocore's models."""
