@@ -64,7 +64,9 @@ def _as_list(answers: str | Sequence[str]) -> list[str]:
     return [answers] if isinstance(answers, str) else list(answers)
 
 
-def _best(score: Callable[[str, str], float], prediction: str, answers: str | Sequence[str]) -> float:
+def _best(
+    score: Callable[[str, str], float], prediction: str, answers: str | Sequence[str]
+) -> float:
     """Score the prediction against every alias and keep the maximum (0.0 if no aliases)."""
     return max((score(prediction, gold) for gold in _as_list(answers)), default=0.0)
 
@@ -76,7 +78,9 @@ def exact_match(prediction: str, answers: str | Sequence[str]) -> float:
 
 def quasi_exact_match(prediction: str, answers: str | Sequence[str]) -> float:
     """1.0 if the prediction equals any alias after `normalize_answer`, else 0.0."""
-    return _best(lambda p, g: float(normalize_answer(p) == normalize_answer(g)), prediction, answers)
+    return _best(
+        lambda p, g: float(normalize_answer(p) == normalize_answer(g)), prediction, answers
+    )
 
 
 def _word_overlap(prediction: str, gold: str) -> tuple[float, float]:
@@ -170,7 +174,11 @@ def _find_hits(text: str) -> list[tuple[str, float]]:
     i = 0
     while i < len(tokens):
         match = next(
-            (n for n in range(min(longest, len(tokens) - i), 0, -1) if tuple(tokens[i : i + n]) in lexicon),
+            (
+                n
+                for n in range(min(longest, len(tokens) - i), 0, -1)
+                if tuple(tokens[i : i + n]) in lexicon
+            ),
             0,
         )
         if match:
@@ -294,8 +302,12 @@ def evaluate_qa(
         raise ValueError(f"unsupported metric(s): {sorted(unknown) or accuracy_metric}")
     rows: list[dict[str, Any]] = []
     for record in _iterate(dataset, progress):
-        row: dict[str, Any] = {"id": record["id"], "question": record["question"],
-                               "answers": list(record["answers"]), "response": ""}
+        row: dict[str, Any] = {
+            "id": record["id"],
+            "question": record["question"],
+            "answers": list(record["answers"]),
+            "response": "",
+        }
         try:
             row["response"] = (answer_fn(record) or "").strip()
         except Exception as exc:  # a failed invocation counts as "no response", like Bedrock
@@ -306,7 +318,9 @@ def evaluate_qa(
     return {"rows": rows, "aggregate": _aggregate(rows, metrics, accuracy_metric)}
 
 
-def _aggregate(rows: Sequence[Mapping[str, Any]], metrics: Sequence[str], accuracy_metric: str) -> dict[str, Any]:
+def _aggregate(
+    rows: Sequence[Mapping[str, Any]], metrics: Sequence[str], accuracy_metric: str
+) -> dict[str, Any]:
     """Means over scored rows plus prompt/response counts."""
     scored = [r for r in rows if r["response"]]
     agg: dict[str, Any] = {"num_prompts": len(rows), "num_responses": len(scored)}
@@ -320,7 +334,9 @@ def _aggregate(rows: Sequence[Mapping[str, Any]], metrics: Sequence[str], accura
     return agg
 
 
-def results_table(results_by_dataset: Mapping[str, Mapping[str, Any]], metric: str) -> list[dict[str, Any]]:
+def results_table(
+    results_by_dataset: Mapping[str, Mapping[str, Any]], metric: str
+) -> list[dict[str, Any]]:
     """Rows like Bedrock's report: Prompt dataset | Value | Number of prompts | Number of responses.
 
     `results_by_dataset` maps a display name to an `evaluate_qa` result (or its "aggregate").
@@ -329,10 +345,12 @@ def results_table(results_by_dataset: Mapping[str, Mapping[str, Any]], metric: s
     for name, result in results_by_dataset.items():
         agg = result.get("aggregate", result)
         value = agg.get(metric.lower())
-        table.append({
-            "Prompt dataset": name,
-            "Value": None if value is None else round(value, 4),
-            "Number of prompts": agg["num_prompts"],
-            "Number of responses": agg["num_responses"],
-        })
+        table.append(
+            {
+                "Prompt dataset": name,
+                "Value": None if value is None else round(value, 4),
+                "Number of prompts": agg["num_prompts"],
+                "Number of responses": agg["num_responses"],
+            }
+        )
     return table

@@ -200,7 +200,9 @@ def test_evaluate_qa_aggregates_on_tiny_dataset():
 
 
 def test_evaluate_qa_accuracy_metric_and_metric_selection():
-    result = evaluate_qa(TINY, stub_answer, metrics=("accuracy",), accuracy_metric="quasi_exact_match")
+    result = evaluate_qa(
+        TINY, stub_answer, metrics=("accuracy",), accuracy_metric="quasi_exact_match"
+    )
     assert result["aggregate"]["accuracy"] == pytest.approx(1 / 3)
     assert "toxicity" not in result["aggregate"]
     only_tox = evaluate_qa(TINY, stub_answer, metrics=("toxicity",))["aggregate"]
@@ -244,13 +246,23 @@ def test_evaluate_qa_works_with_real_tqdm():
 
 def test_results_table_matches_bedrock_report_layout():
     results = {
-        "Builtin.BoolQ": {"aggregate": {"accuracy": 0.123456, "num_prompts": 100, "num_responses": 98}},
-        "Builtin.TriviaQa": {"toxicity": 0.01, "num_prompts": 100, "num_responses": 100},  # bare aggregate
+        "Builtin.BoolQ": {
+            "aggregate": {"accuracy": 0.123456, "num_prompts": 100, "num_responses": 98}
+        },
+        "Builtin.TriviaQa": {
+            "toxicity": 0.01,
+            "num_prompts": 100,
+            "num_responses": 100,
+        },  # bare aggregate
     }
     rows = results_table(results, "Accuracy")
     assert list(rows[0]) == ["Prompt dataset", "Value", "Number of prompts", "Number of responses"]
-    assert rows[0] == {"Prompt dataset": "Builtin.BoolQ", "Value": 0.1235,
-                       "Number of prompts": 100, "Number of responses": 98}
+    assert rows[0] == {
+        "Prompt dataset": "Builtin.BoolQ",
+        "Value": 0.1235,
+        "Number of prompts": 100,
+        "Number of responses": 98,
+    }
     assert rows[1]["Value"] is None  # no accuracy for that entry
     assert results_table(results, "toxicity")[1]["Value"] == 0.01
 
