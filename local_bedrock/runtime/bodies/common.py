@@ -194,8 +194,8 @@ def decode_base64(data: Any, path: str) -> bytes:
 
 def invocation_metrics(result: GenerationResult) -> dict[str, int]:
     """The `amazon-bedrock-invocationMetrics` Bedrock appends to the last stream chunk."""
-    latency = max(int(result.latency_ms or 0), 0)
-    first_byte = latency if result.output_tokens <= 1 else latency // 4
+    latency = max(int(result.latency_ms or 0), 1)  # Bedrock never reports 0 ms
+    first_byte = latency if result.output_tokens <= 1 else max(latency // 4, 1)
     return {
         "inputTokenCount": int(result.input_tokens),
         "outputTokenCount": int(result.output_tokens),
