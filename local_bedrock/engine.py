@@ -20,6 +20,9 @@ from local_bedrock.faults import FaultConfig, Faults
 from local_bedrock.wire import protocol
 from local_bedrock.wire.protocol import Request, Response
 
+if False:  # typing only
+    from local_bedrock.replay import Cassette
+
 log = logging.getLogger("local_bedrock")
 Handler = Callable[["Engine", dict], dict]
 
@@ -46,8 +49,10 @@ def _handlers() -> dict[tuple[str, str], Handler]:
 class Engine:
     """The local Bedrock: state, fault injection and request dispatch."""
 
-    def __init__(self, region: str = catalog.DEFAULT_REGION, faults: FaultConfig | None = None):
+    def __init__(self, region: str = catalog.DEFAULT_REGION, faults: FaultConfig | None = None,
+                 replay: "Cassette | None" = None):
         self.region = region
+        self.replay = replay
         self.faults = Faults(faults)
         self.handlers = _handlers()
         self.state: dict[str, object] = {}  # per-family state, e.g. guardrail store
@@ -81,6 +86,8 @@ class Engine:
                 "UnknownOperationException",
                 f"The local engine knows no Bedrock operation at {request.method} {request.path}.",
                 404, request_id)
+        if self.replay is not None:
+            return self._replay(matches[0][0], request, request_id)
         for route, path_params in matches:
             handler = self.handlers.get((route.service, route.operation))
             if handler is not None:
@@ -112,6 +119,29 @@ class Engine:
                 "InternalServerException",
                 f"Local engine bug while handling {route.operation}: {type(exc).__name__}: {exc}",
                 500, request_id)
+
+    def _replay(self, route, request: Request, request_id: str) -> Response:
+        from local_bedrock.replay import request_key
+
+        key = request_key(request.method, request.path, request.query, request.body)
+        entry = self.replay.lookup(key)
+        if entry is None:
+            return protocol.error_response(
+                "NoRecordingException",
+                f"Replay mode has no recording of {route.service} {route.operation} with this "
+                f"exact request (key {key[:12]}). Record it with WORKSHOP_MODE=record in live "
+                f"mode, or run offline.", 400, request_id)
+        if entry["error"]:
+            err = entry["error"]
+            return protocol.error_response(err["code"], err["message"], err["status"], request_id)
+        op = protocol.service_model(entry["service"]).operation_model(entry["operation"])
+        output = dict(entry["output"])
+        for name in ("stream", "body"):
+            if isinstance(output.get(name), list):
+                output[name] = iter(output[name])
+        response = protocol.serialize_response(op, output, request_id)
+        response.headers.update(entry.get("headers") or {})
+        return response
 
     # -- moto --------------------------------------------------------------------------------
     def moto(self, request: Request) -> Response:

@@ -1,0 +1,244 @@
+"""Every Bedrock runtime call in this process, appended as one JSON line in the schema of
+Bedrock model invocation logs (plus latency, error and workshop context).
+
+Hooks into botocore's event system for every session created after `install()`, so calls
+made by boto3 directly or by libraries (langchain-aws, strands) are logged alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import botocore.handlers
+from botocore.response import StreamingBody
+
+LOGGED_OPERATIONS = ("Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream")
+LOG_FILE = "invocations.jsonl"
+_lock = threading.Lock()
+
+
+def summarise(value: Any) -> Any:
+    """Copy a request/response for the log: bytes and long vectors summarised, never dumped."""
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes sha256:{hashlib.sha256(value).hexdigest()[:12]}>"
+    if isinstance(value, dict):
+        return {k: summarise(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        if len(value) > 32 and all(isinstance(v, (int, float)) for v in value[:32]):
+            return f"<{len(value)} numbers>"
+        return [summarise(v) for v in value]
+    if isinstance(value, str) and len(value) > 2000 and _looks_base64(value):
+        return f"<{len(value)} base64 characters>"
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def _looks_base64(s: str) -> bool:
+    head = s[:200]
+    try:
+        base64.b64decode(head[: len(head) // 4 * 4], validate=True)
+        return " " not in head
+    except ValueError:
+        return False
+
+
+class InvocationLogger:
+    """Collects one record per runtime call; appends each to <log_dir>/invocations.jsonl."""
+
+    def __init__(self, log_dir: str | os.PathLike, mode: str, region: str):
+        self.log_dir = Path(log_dir)
+        self.mode = mode
+        self.region = region
+        self.records: list[dict] = []
+        self.lab = Path.cwd().name
+        self.notebook = os.environ.get("WORKSHOP_NOTEBOOK") or os.environ.get("JPY_SESSION_NAME", "")
+
+    # -- botocore event handlers -------------------------------------------------------------
+    def before_parameter_build(self, params: dict, model, context: dict, **kwargs) -> None:
+        if model.name in LOGGED_OPERATIONS and model.service_model.service_name == "bedrock-runtime":
+            context["workshop_log"] = {"start": time.perf_counter(), "params": params}
+
+    def after_call(self, http_response, parsed: dict, model, context: dict, **kwargs) -> None:
+        state = context.get("workshop_log")
+        if state is None:
+            return
+        if http_response.status_code >= 300:
+            err = parsed.get("Error", {})
+            self._write(model.name, state, parsed, error={
+                "code": err.get("Code", "Unknown"), "message": err.get("Message", ""),
+                "status": http_response.status_code})
+            return
+        if model.name == "InvokeModel":
+            data = parsed["body"].read()
+            parsed["body"] = StreamingBody(io.BytesIO(data), len(data))
+            headers = http_response.headers
+            tokens = (int(headers.get("x-amzn-bedrock-input-token-count", 0)),
+                      int(headers.get("x-amzn-bedrock-output-token-count", 0)))
+            self._write(model.name, state, parsed, body=_json_or_text(data), tokens=tokens)
+        elif model.name == "Converse":
+            usage = parsed.get("usage", {})
+            body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+            self._write(model.name, state, parsed, body=body,
+                        tokens=(usage.get("inputTokens", 0), usage.get("outputTokens", 0)))
+        else:
+            key = "stream" if model.name == "ConverseStream" else "body"
+            parsed[key] = LoggedStream(parsed[key], self, model.name, state, parsed)
+
+    def after_call_error(self, exception: Exception, context: dict, **kwargs) -> None:
+        state = context.get("workshop_log")
+        if state is not None:
+            self._write(state.get("operation", "Unknown"), state, {}, error={
+                "code": type(exception).__name__, "message": str(exception), "status": 0})
+
+    # -- records -----------------------------------------------------------------------------
+    def _write(self, operation: str, state: dict, parsed: dict, body: Any = None,
+               tokens: tuple[int, int] = (0, 0), error: dict | None = None,
+               first_token_ms: float | None = None) -> dict:
+        params = state["params"]
+        meta = parsed.get("ResponseMetadata", {})
+        request_body: Any = {k: v for k, v in params.items() if k not in ("modelId", "body")}
+        if "body" in params:
+            raw = params["body"]
+            request_body = _json_or_text(raw.encode() if isinstance(raw, str) else raw)
+        record = {
+            "schemaType": "ModelInvocationLog",
+            "schemaVersion": "1.0",
+            "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "region": self.region,
+            "requestId": meta.get("RequestId", ""),
+            "operation": operation,
+            "modelId": params.get("modelId", ""),
+            "input": {"inputContentType": "application/json",
+                      "inputBodyJson": summarise(request_body), "inputTokenCount": tokens[0]},
+            "output": {"outputContentType": "application/json",
+                       "outputBodyJson": summarise(body), "outputTokenCount": tokens[1]},
+            "latencyMs": round((time.perf_counter() - state["start"]) * 1000, 2),
+            "error": error,
+            "workshop": {"mode": self.mode, "lab": self.lab, "notebook": self.notebook,
+                         "retries": meta.get("RetryAttempts", 0)},
+        }
+        if first_token_ms is not None:
+            record["timeToFirstTokenMs"] = first_token_ms
+        self.append(record)
+        return record
+
+    def append(self, record: dict) -> None:
+        """Keep the record in memory and append it to the log file (never truncating)."""
+        with _lock:
+            self.records.append(record)
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            with open(self.log_dir / LOG_FILE, "a", encoding="utf-8") as f:
+                f.write(json.dumps(record, default=str) + "\n")
+
+    # -- installation ----------------------------------------------------------------------------
+    def handlers(self) -> list[tuple[str, Any]]:
+        return [("before-parameter-build.bedrock-runtime", self.before_parameter_build),
+                ("after-call.bedrock-runtime", self.after_call),
+                ("after-call-error.bedrock-runtime", self.after_call_error)]
+
+    def install(self) -> None:
+        """Hook into every botocore session created from now on."""
+        for entry in self.handlers():
+            if entry not in botocore.handlers.BUILTIN_HANDLERS:
+                botocore.handlers.BUILTIN_HANDLERS.append(entry)
+
+    def uninstall(self) -> None:
+        """Remove the hooks (sessions already created keep them)."""
+        for entry in self.handlers():
+            while entry in botocore.handlers.BUILTIN_HANDLERS:
+                botocore.handlers.BUILTIN_HANDLERS.remove(entry)
+
+
+def _json_or_text(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data.decode("utf-8", "replace")
+
+
+class LoggedStream:
+    """Wraps a response event stream; logs the call once the stream has been read."""
+
+    def __init__(self, inner, logger: InvocationLogger, operation: str, state: dict, parsed: dict):
+        self._inner, self._logger, self._op = inner, logger, operation
+        self._state, self._parsed = state, parsed
+
+    def __iter__(self) -> Iterator[dict]:
+        text, usage, stop, first = [], {}, None, None
+        error = None
+        try:
+            for event in self._inner:
+                if first is None:
+                    first = round((time.perf_counter() - self._state["start"]) * 1000, 2)
+                if "contentBlockDelta" in event:
+                    text.append(event["contentBlockDelta"]["delta"].get("text", ""))
+                elif "messageStop" in event:
+                    stop = event["messageStop"]["stopReason"]
+                elif "metadata" in event:
+                    usage = event["metadata"].get("usage", {})
+                elif "chunk" in event:
+                    chunk = _json_or_text(event["chunk"]["bytes"])
+                    text.append(_chunk_text(chunk))
+                    metrics = chunk.get("amazon-bedrock-invocationMetrics") if isinstance(chunk, dict) else None
+                    if metrics:
+                        usage = {"inputTokens": metrics.get("inputTokenCount", 0),
+                                 "outputTokens": metrics.get("outputTokenCount", 0)}
+                yield event
+        except Exception as exc:
+            error = {"code": getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__),
+                     "message": str(exc), "status": 0}
+            raise
+        finally:
+            body = {"output": {"message": {"role": "assistant", "content": [{"text": "".join(text)}]}},
+                    "stopReason": stop, "usage": usage}
+            self._logger._write(self._op, self._state, self._parsed, body=body,
+                                tokens=(usage.get("inputTokens", 0), usage.get("outputTokens", 0)),
+                                error=error, first_token_ms=first)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _chunk_text(chunk: Any) -> str:
+    """The text piece inside one InvokeModelWithResponseStream chunk, for any provider."""
+    if not isinstance(chunk, dict):
+        return ""
+    for path in (("delta", "text"), ("completion",), ("outputText",), ("generation",),
+                 ("contentBlockDelta", "delta", "text")):
+        node: Any = chunk
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            return node
+    outputs = chunk.get("outputs")
+    if isinstance(outputs, list) and outputs and isinstance(outputs[0], dict):
+        return outputs[0].get("text", "")
+    return ""
+
+
+def read_logs(log_dir: str | os.PathLike | None = None) -> list[dict]:
+    """All records in a log directory (default WORKSHOP_LOG_DIR or .workshop/logs)."""
+    path = Path(log_dir or default_log_dir()) / LOG_FILE
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def default_log_dir() -> Path:
+    """WORKSHOP_LOG_DIR, else <repo>/.workshop/logs."""
+    env = os.environ.get("WORKSHOP_LOG_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / ".workshop" / "logs"
