@@ -265,9 +265,15 @@ def _classify(question: str, full: str, labels: list[str]) -> str:
         top = votes.most_common(1)[0][0]
         label = next((lab for lab in labels if lab.lower() == top), None)
     if label is None:
-        desc = [f"{lab}: {lab.replace('_', ' ')}" for lab in labels]
+        desc = [_label_description(full, lab) for lab in labels]
         label = labels[int(np.argmax(_rank(target, desc)))]
     return label
+
+
+def _label_description(prompt: str, label: str) -> str:
+    """The prompt's own description of a label ("- billing: charges, invoices"), else its name."""
+    m = re.search(rf"^\s*[-*]?\s*{re.escape(label)}\s*[:=\-]\s*(.{{8,}})$", prompt, re.I | re.M)
+    return f"{label}: {m.group(1)}" if m else label.replace("_", " ")
 
 
 def _target_text(question: str) -> str:
@@ -309,7 +315,8 @@ def _json_keys(req: GenerationRequest, question: str) -> list[str]:
     text = "\n".join([req.system, question])
     keys = re.findall(r'"([A-Za-z_][\w]{0,30})"\s*:', text)
     keys += re.findall(r"`([A-Za-z_][\w]{0,30})`", text)
-    keys += re.findall(r"\bkeys?\s*[:(]?\s*((?:[A-Za-z_]\w*(?:,\s*|\s+and\s+))+[A-Za-z_]\w*)", text)
+    for phrase in re.findall(r"\b(?:keys?|fields?|properties)\b([^.\n]*)", text, re.I):
+        keys += re.findall(r"[\"'`]([A-Za-z_]\w{0,30})[\"'`]", phrase)
     out: list[str] = []
     for k in keys:
         for part in re.split(r",\s*|\s+and\s+", k):

@@ -1,0 +1,48 @@
+# Two commands: `make lab` (JupyterLab, offline by default) and `make test` (every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
+NOTEBOOKS := $(sort $(wildcard [0-9][0-9]_*/[0-9][0-9]_*.ipynb))
+
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
+
+.PHONY: install lab test unit notebooks preflight lint clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --user --name bedrock-workshop --display-name "Bedrock workshop" \
+		--env PYTHONPATH $(CURDIR) > /dev/null
+	$(PY) -m utils.doctor
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install  ## JupyterLab on the embedded offline engine (WORKSHOP_MODE=live to use AWS)
+	WORKSHOP_MODE=$${WORKSHOP_MODE:-offline} $(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
+
+test: install  ## unit tests + every notebook executed by nbval, offline
+	WORKSHOP_MODE=offline WORKSHOP_LOG_DIR=$(CURDIR)/build/test-logs \
+		$(PY) -m pytest -p nbval -q tests $(NOTEBOOKS) $(NBVAL)
+
+unit: install
+	WORKSHOP_MODE=offline $(PY) -m pytest -q tests
+
+notebooks: install
+	WORKSHOP_MODE=offline WORKSHOP_LOG_DIR=$(CURDIR)/build/test-logs \
+		$(PY) -m pytest -p nbval -q $(NOTEBOOKS) $(NBVAL)
+
+preflight: install  ## execute every notebook in WORKSHOP_MODE (default offline); print a table
+	$(PY) -m utils.preflight
+
+lint: install
+	$(VENV)/bin/ruff check utils local_bedrock tests benchmarks
+
+clean:
+	rm -rf build .workshop

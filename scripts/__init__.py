@@ -1,0 +1,1 @@
+"""Developer tooling for the workshop repo (not imported by notebooks)."""
