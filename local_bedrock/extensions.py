@@ -8,9 +8,10 @@ from __future__ import annotations
 import importlib
 
 _MODULES = (
-    "local_bedrock.guardrails.responses",
-    "local_bedrock.knowledge_bases.responses",
-    "local_bedrock.customization.responses",
+    "local_bedrock.guardrails.responses",  # lab 07: guardrail CRUD, ApplyGuardrail, Converse hooks
+    "local_bedrock.knowledge_bases.responses",  # lab 03: Retrieve, RetrieveAndGenerate
+    "local_bedrock.customization.responses",  # lab 04: customization jobs, custom models
+    "local_bedrock.batch.responses",  # lab 08: batch inference jobs
 )
 
 
