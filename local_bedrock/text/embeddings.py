@@ -6,6 +6,7 @@ similarities are exactly preserved whatever dimension a request asks for.
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -19,8 +20,12 @@ _lock = threading.Lock()
 @lru_cache(maxsize=1)
 def _model():
     """Load WordLlama from the package directory (never from the network)."""
-    import wordllama
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    import wordllama  # its __init__ calls logging.basicConfig(level=INFO): undone below
     from wordllama import WordLlama
+
+    root.handlers[:], root.level = saved[0], saved[1]
 
     package_dir = Path(wordllama.__file__).parent
     return WordLlama.load(config="l2_supercat", dim=NATIVE_DIM, cache_dir=package_dir,
