@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)
 export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
+# Progress bars are for people; in tests and stored outputs they would only add noise.
+TEST_ENV := WORKSHOP_MODE=offline TQDM_DISABLE=1 WORKSHOP_LOG_DIR=$(CURDIR)/build/test-logs
 NOTEBOOKS := $(sort $(wildcard [0-9][0-9]_*/[0-9][0-9]_*.ipynb))
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
@@ -28,15 +30,13 @@ lab: install  ## JupyterLab on the embedded offline engine (WORKSHOP_MODE=live t
 	WORKSHOP_MODE=$${WORKSHOP_MODE:-offline} $(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
 
 test: install  ## unit tests + every notebook executed by nbval, offline
-	WORKSHOP_MODE=offline WORKSHOP_LOG_DIR=$(CURDIR)/build/test-logs \
-		$(PY) -m pytest -p nbval -q tests $(NOTEBOOKS) $(NBVAL)
+	$(TEST_ENV) $(PY) -m pytest -p nbval -q tests $(NOTEBOOKS) $(NBVAL)
 
 unit: install
-	WORKSHOP_MODE=offline $(PY) -m pytest -q tests
+	$(TEST_ENV) $(PY) -m pytest -q tests
 
 notebooks: install
-	WORKSHOP_MODE=offline WORKSHOP_LOG_DIR=$(CURDIR)/build/test-logs \
-		$(PY) -m pytest -p nbval -q $(NOTEBOOKS) $(NBVAL)
+	$(TEST_ENV) $(PY) -m pytest -p nbval -q $(NOTEBOOKS) $(NBVAL)
 
 preflight: install  ## execute every notebook in WORKSHOP_MODE (default offline); print a table
 	$(PY) -m utils.preflight

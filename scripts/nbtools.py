@@ -36,7 +36,7 @@ def execute(path: str | Path, mode: str = "offline", timeout: int = 600) -> None
 
     path = Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
-    os.environ.update({"WORKSHOP_MODE": mode, "PYTHONPATH": str(REPO),
+    os.environ.update({"WORKSHOP_MODE": mode, "PYTHONPATH": str(REPO), "TQDM_DISABLE": "1",
                        "WORKSHOP_NOTEBOOK": f"{path.parent.name}/{path.name}"})
     os.environ.setdefault("WORKSHOP_LOG_DIR", str(REPO / "build" / "author-logs"))
     NotebookClient(nb, timeout=timeout, kernel_name="python3",

@@ -56,6 +56,13 @@ class Workshop:
         cassette = getattr(self.engine, "replay", None)
         return cassette.path.name if cassette is not None else "?"
 
+    def simulate_access_denied(self, *model_ids: str) -> None:
+        """Offline only: make the engine answer AccessDeniedException for these model ids."""
+        if self.engine is None:
+            print("Access is real in live mode: nothing to simulate.")
+            return
+        os.environ["WORKSHOP_OFFLINE_DENY"] = ",".join(model_ids)
+
     def configure_faults(self, **changes):
         """Offline only: change the engine's fault injection (quota, latency, error rate)."""
         if self.engine is None:
@@ -182,6 +189,7 @@ def teardown() -> None:
         (getattr(hook, "uninstall", None) or hook.detach_globally)()
     if ws._server is not None:
         ws._server.stop()
+    os.environ.pop("WORKSHOP_OFFLINE_DENY", None)
     for k, v in ws._saved_env.items():
         if v is None:
             os.environ.pop(k, None)
