@@ -114,6 +114,26 @@ MODELS: tuple[Model, ...] = (
     Model("cohere.embed-multilingual-v3", "Cohere Embed Multilingual v3", "Cohere",
           "cohere-embed", output_modalities=("EMBEDDING",), context_tokens=512,
           input_price=0.0001, streaming=False, converse=False, embedding_dims=(1024,)),
+    # Image generation (lab 05). output_price is USD per image, not per 1k tokens.
+    # Titan Image Generator v2: standard $0.008 (512x512) / $0.01 (1024x1024);
+    # premium $0.01 / $0.012.
+    Model("amazon.titan-image-generator-v2:0", "Titan Image Generator G1 v2", "Amazon",
+          "titan-image", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.01, streaming=False,
+          converse=False, tags=("titan-image",)),
+    # Nova Canvas: standard $0.04 / premium $0.06 up to 1024x1024; $0.06 / $0.08 up to 2048x2048.
+    Model("amazon.nova-canvas-v1:0", "Nova Canvas", "Amazon", "nova-canvas", ("TEXT", "IMAGE"),
+          ("IMAGE",), output_price=0.04, streaming=False, converse=False,
+          tags=("default-image", "nova-canvas")),
+    # Stability AI (offered in us-west-2): Core $0.04, SD3.5 Large $0.08, Ultra $0.14 per image.
+    Model("stability.stable-image-core-v1:1", "Stable Image Core 1.1", "Stability AI",
+          "stability", ("TEXT",), ("IMAGE",), output_price=0.04, streaming=False,
+          converse=False, tags=("stability-image",)),
+    Model("stability.sd3-5-large-v1:0", "Stable Diffusion 3.5 Large", "Stability AI",
+          "stability", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.08, streaming=False,
+          converse=False),
+    Model("stability.stable-image-ultra-v1:1", "Stable Image Ultra 1.1", "Stability AI",
+          "stability", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.14, streaming=False,
+          converse=False),
 )
 
 _BY_ID = {m.model_id: m for m in MODELS}
