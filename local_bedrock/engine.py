@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import threading
+import time
 import traceback
 import uuid
 from typing import Callable
@@ -60,6 +61,9 @@ class Engine:
         self._moto_lock = threading.Lock()
         self.guardrail_input = _no_guardrail_input
         self.guardrail_output = _no_guardrail_output
+        # fn(operation=, params=, output=, error=, latency_ms=, request_id=, headers=) called after
+        # each bedrock-runtime call (streams: once the stream ends); see local_bedrock.observability
+        self.observers: list[Callable[..., None]] = []
         from local_bedrock import extensions
 
         extensions.install(self)
@@ -104,14 +108,19 @@ class Engine:
     def _call(self, route, handler: Handler, request: Request, path_params: dict,
               request_id: str) -> Response:
         op = protocol.service_model(route.service).operation_model(route.operation)
+        start, params = time.perf_counter(), dict(path_params)
         try:
             params = protocol.parse_request(op, request, path_params)
             output = handler(self, params)
             extra = output.pop("_headers", {})
+            if self.observers and route.service == "bedrock-runtime":
+                output = self._observed(route.operation, params, output, extra, start, request_id)
             response = protocol.serialize_response(op, output, request_id)
             response.headers.update(extra)
             return response
         except EngineError as err:
+            if self.observers and route.service == "bedrock-runtime":
+                self._notify(route.operation, params, None, err, start, request_id, {})
             return protocol.error_response(err.code, err.message, err.status, request_id)
         except Exception as exc:  # a bug in the engine: say so, don't pretend it is Bedrock
             log.error("local engine error in %s: %s", route.operation, traceback.format_exc())
@@ -119,6 +128,41 @@ class Engine:
                 "InternalServerException",
                 f"Local engine bug while handling {route.operation}: {type(exc).__name__}: {exc}",
                 500, request_id)
+
+    # -- observers ---------------------------------------------------------------------------
+    def _observed(self, operation: str, params: dict, output: dict, headers: dict, start: float,
+                  request_id: str) -> dict:
+        """Notify observers now, or, for a streamed answer, when its event stream ends."""
+        name = next((k for k in ("stream", "body") if k in output
+                     and not isinstance(output[k], (bytes, bytearray, str))), None)
+        if name is None:
+            self._notify(operation, params, output, None, start, request_id, headers)
+            return output
+
+        def watched(events):
+            seen, error = [], None
+            try:
+                for event in events:
+                    seen.append(event)
+                    yield event
+            except EngineError as err:
+                error = err
+                raise
+            finally:
+                self._notify(operation, params, {**output, name: seen}, error, start, request_id,
+                             headers)
+
+        return {**output, name: watched(output[name])}
+
+    def _notify(self, operation: str, params: dict, output: dict | None, error, start: float,
+                request_id: str, headers: dict) -> None:
+        latency_ms = round((time.perf_counter() - start) * 1000, 2)
+        for observer in list(self.observers):
+            try:
+                observer(operation=operation, params=params, output=output, error=error,
+                         latency_ms=latency_ms, request_id=request_id, headers=headers)
+            except Exception:  # an observer must never break the answer
+                log.error("engine observer failed: %s", traceback.format_exc())
 
     def _replay(self, route, request: Request, request_id: str) -> Response:
         from local_bedrock.replay import request_key
