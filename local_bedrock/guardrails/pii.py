@@ -201,6 +201,8 @@ _DETECTORS = [
     ("PIN", _RX(r"(?i)\bpin(?:\s*(?:code|number))?\b\s*(?:is|:|=|#)?\s*(\d{4,8})\b"), 1, None, 7),
     ("PASSWORD", _RX(r"(?i)\b(?:password|passwd|pwd|passcode|passphrase)\s*(?:is|:|=)\s*[\"']?(\S+?)[\"']?(?=[\s,;]|[.!?](?:\s|$)|$)"), 1,
      lambda m, t: _looks_like_secret(m.group(1).rstrip(_TRAIL)), 7),
+    ("PASSWORD", _RX(r"(?i)\b(?:password|passwd|pwd|passcode|passphrase)\s+(?-i:(?=[^\s]*\d)(?=[^\s]*[A-Za-z])([^\s,;]{6,}))"), 1,
+     lambda m, t: _looks_like_secret(m.group(1).rstrip(_TRAIL)) and not re.match(r"(?i)(?:is|was|reset|for|of)$", m.group(1)), 7),
     ("USERNAME", _RX(r"(?i)\b(?:user\s?name|user id|login(?: name)?|handle)\s*(?:is|:|=)\s*[\"']?@?([A-Za-z0-9._-]{3,})"), 1,
      lambda m, t: m.group(1).lower() not in {"the", "not", "my", "your", "wrong", "correct", "same"}, 7),
     ("INTERNATIONAL_BANK_ACCOUNT_NUMBER", _RX(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b"), 0,
