@@ -50,8 +50,7 @@ def respond(req: GenerationRequest) -> GenerationResult:
     rng = _rng(req)
     prefill = _prefill(req)
     text = _compose(req, rng, prefill)
-    if prefill and text.startswith(prefill):
-        text = text[len(prefill):]
+    text = _continue_prefill(prefill, text)
     return finish(req, text, input_tokens)
 
 
@@ -107,6 +106,32 @@ def _prefill(req: GenerationRequest) -> str:
     return ""
 
 
+_OPEN_TAG = re.compile(r"<([A-Za-z_][\w-]*)>\s*$")
+
+
+def _continue_prefill(prefill: str, text: str) -> str:
+    """Continue a prefilled assistant turn: never repeat it, and close a tag it opened.
+
+    A prefill of `<category>` gets `billing</category>` (so a stop sequence `</category>`
+    ends the answer cleanly); a prefill the composed text starts with is not repeated.
+    """
+    head = prefill.strip()
+    if not head:
+        return text
+    if text.startswith(prefill):
+        return text[len(prefill):]
+    if text.startswith(head):
+        return text[len(head):]
+    tag = _OPEN_TAG.search(prefill)
+    if tag and not re.search(rf"</{re.escape(tag.group(1))}>", prefill):
+        name = tag.group(1)
+        inner = re.search(rf"<{re.escape(name)}>(.*)", text, re.S)
+        if inner:  # the composed text has the tag: continue from inside it
+            return inner.group(1)
+        return f"{text.strip()}</{name}>"
+    return text
+
+
 def _question(req: GenerationRequest) -> str:
     for turn in reversed(req.messages):
         if turn.role == "user" and turn.text.strip():
@@ -147,13 +172,18 @@ def _compose(req: GenerationRequest, rng: random.Random, prefill: str) -> str:
                     if "toolResult" in b]
     if tool_results:
         return _from_tool_results(question, tool_results)
+    from local_bedrock.text import vision  # lab 05: images/documents are measured, not seen
+
+    described = vision.describe(req)
+    if described:
+        return described
     wants_json = (req.json_schema is not None or prefill.lstrip().startswith(("{", "["))
                   or re.search(r"\bjson\b", full, re.I) is not None)
     labels = _labels(full)
     if wants_json:
-        return _json_answer(req, question, labels)
+        return _json_answer(req, question, labels, full, rng)
     if labels:
-        return _classify(question, full, labels)
+        return _classification_reply(req, question, full, labels, rng)
     context, query = _split_context(req, question)
     if context:
         if re.search(r"\bsummar|\btl;?dr|\bkey points\b", query, re.I):
@@ -232,42 +262,156 @@ def _summary(context: str, query: str, rng: random.Random) -> str:
 
 _LABEL_LIST = re.compile(
     r"(?:categor(?:y|ies)|labels?|classes|one of|options?|choose from|classify[^:\n]*into)"
-    r"\s*(?:is|are)?\s*[:\-]?\s*(?:\n|)((?:[\w][\w /&'-]{0,30}(?:,\s*|\s+or\s+|\s*\|\s*|\n\s*[-*]\s*))"
+    r"\s*(?:is|are)?\s*[:\->]?\s*(?:\n|)((?:[\w][\w /&'-]{0,30}(?:,\s*|\s+or\s+|\s*\|\s*|\n\s*[-*]\s*))"
     r"+[\w][\w /&'-]{0,30})", re.I)
 
 
 def _labels(text: str) -> list[str]:
-    """Candidate labels listed in a classification prompt, e.g. 'one of: billing, bug, other'."""
+    """Candidate labels listed in a classification prompt, e.g. 'one of: billing, bug, other'.
+
+    Also a bulleted list with descriptions ("- billing: charges, invoices") after a word such
+    as "categories"; when a prompt has several lists, the first one wins.
+    """
+    found = []
     for m in _LABEL_LIST.finditer(text):
         items = re.split(r",\s*|\s+or\s+|\s*\|\s*|\n\s*[-*]\s*", m.group(1))
         items = [i.strip(" .'\"`-*") for i in items if i.strip(" .'\"`-*")]
         if 2 <= len(items) <= 20 and all(len(i.split()) <= 4 for i in items):
-            return items
-    return []
+            found.append((m.start(), items))
+            break
+    found += _bullet_labels(text)
+    return min(found)[1] if found else []
+
+
+_BULLET_LABEL = re.compile(r"[ \t]*[-*\u2022][ \t]*[`'\"]?([A-Za-z][\w /&'-]{0,30}?)[`'\"]?[ \t]*[:=][ \t]*\S")
+_LABEL_CUE = re.compile(r"categor|label|class|intent|topic|one of", re.I)
+
+
+def _bullet_labels(text: str) -> list[tuple[int, list[str]]]:
+    """Runs of 2+ bullet lines "- name: description" that follow a classification cue."""
+    runs, items, start, pos = [], [], 0, 0
+    for line in text.split("\n") + [""]:
+        m = _BULLET_LABEL.match(line)
+        if m and len(m.group(1).split()) <= 4:
+            if not items:
+                start = pos
+            items.append(m.group(1).strip())
+        else:
+            if len(items) >= 2 and _LABEL_CUE.search(text[max(0, start - 300):start]):
+                runs.append((start, items))
+            items = []
+        pos += len(line) + 1
+    return runs[:1]
 
 
 _EXAMPLE = re.compile(r"^(?:input|ticket|text|message|review|email|example)\s*:\s*(.+?)\n"
                       r"(?:output|category|label|class|answer)\s*:\s*(.+?)$", re.I | re.M)
 
 
-def _classify(question: str, full: str, labels: list[str]) -> str:
-    """Pick a label: nearest few-shot example when the prompt has some, else nearest label."""
+_EXAMPLE_XML = re.compile(r"<example>\s*<(\w+)>(.*?)</\1>\s*<(\w+)>(.*?)</\3>\s*</example>",
+                          re.S | re.I)
+_TEXT_WEIGHT = 0.4  # with examples: 40% label text, 60% similarity to the label's examples
+_TAU = 0.05  # score units per logit unit: what temperature rescales before sampling
+
+
+def _classify(question: str, full: str, labels: list[str], req: GenerationRequest | None = None,
+              rng: random.Random | None = None) -> str:
+    """Pick a label (argmax at temperature 0, sampled above it; see _label_scores)."""
+    _, scores, _ = _label_scores(req, question, full, labels)
+    return labels[_pick(scores, req, rng)]
+
+
+def _label_scores(req: GenerationRequest | None, question: str, full: str,
+                  labels: list[str]) -> tuple[str, np.ndarray, list[tuple[str, str]]]:
+    """Score each label for the text to classify; return (that text, scores, examples used).
+
+    Zero-shot: similarity of the text to each label's name, or to the prompt's description of
+    the label when it gives one. Few-shot: labelled examples (in the prompt, in <example> tags,
+    or as earlier user/assistant turns) add the similarity to each label's prototype, the
+    mean embedding of its examples.
+    """
     target = _target_text(question)
-    examples = [(x.strip(), y.strip(" .'\"")) for x, y in _EXAMPLE.findall(full)]
-    examples = [(x, y) for x, y in examples if x != target]
-    label = None
+    text_scores = _rank(target, [_label_description(full, lab) for lab in labels])
+    examples = _examples(req, full, target, labels)
+    if not examples:
+        return target, text_scores, examples
+    vecs = embeddings.embed([target] + [x for x, _ in examples])
+    proto = text_scores.copy()
+    for i, lab in enumerate(labels):
+        rows = [j + 1 for j, (_, y) in enumerate(examples) if y == lab]
+        if rows:
+            centre = vecs[rows].mean(axis=0)
+            proto[i] = float(centre @ vecs[0]) / max(float(np.linalg.norm(centre)), 1e-9)
+    return target, _TEXT_WEIGHT * text_scores + (1 - _TEXT_WEIGHT) * proto, examples
+
+
+def _examples(req: GenerationRequest | None, full: str, target: str,
+              labels: list[str]) -> list[tuple[str, str]]:
+    """Labelled examples the prompt gives, as (text, label) with labels from `labels`."""
+    known = {lab.lower(): lab for lab in labels}
+    found = [(x.strip(), y.strip(" .'\"")) for x, y in _EXAMPLE.findall(full)]
+    found += [(x.strip(), y.strip(" .'\"")) for _, x, _, y in _EXAMPLE_XML.findall(full)]
+    turns = req.messages[:-1] if req else []
+    for ask, reply in zip(turns, turns[1:], strict=False):
+        if ask.role == "user" and reply.role == "assistant":
+            found.append((_target_text(ask.text), reply.text.strip(" .'\"")))
+    return [(x, known[y.lower()]) for x, y in found if x != target and y.lower() in known]
+
+
+def _probs(scores: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(score / (temperature * tau)): how sampling sees the label scores."""
+    logits = (scores - scores.max()) / (max(temperature, 1e-6) * _TAU)
+    e = np.exp(logits)
+    return e / e.sum()
+
+
+def _pick(scores: np.ndarray, req: GenerationRequest | None, rng: random.Random | None) -> int:
+    """Index of the chosen candidate: argmax at temperature 0, else a top-p nucleus sample."""
+    if req is None or rng is None or req.temperature <= 0 or len(scores) < 2:
+        return int(np.argmax(scores))
+    probs = _probs(scores, req.temperature)
+    order = np.argsort(-probs)
+    nucleus = order[: int(np.searchsorted(np.cumsum(probs[order]), req.top_p)) + 1]
+    weights = probs[nucleus] / probs[nucleus].sum()
+    r, acc = rng.random(), 0.0
+    for idx, w in zip(nucleus, weights, strict=True):
+        acc += w
+        if r < acc:
+            return int(idx)
+    return int(nucleus[-1])
+
+
+_REASONING = re.compile(r"step[- ]by[- ]step|think (?:it )?through|<thinking>|explain your "
+                        r"reasoning|show your (?:reasoning|work)|reason(?:ing)? (?:first|before)",
+                        re.I)
+
+
+def _classification_reply(req: GenerationRequest, question: str, full: str, labels: list[str],
+                          rng: random.Random) -> str:
+    """The label alone, or (when the prompt asks for reasoning) the engine's steps, then it."""
+    target, scores, examples = _label_scores(req, question, full, labels)
+    label = labels[_pick(scores, req, rng)]
+    if not _REASONING.search(full):
+        return label
+    ranked = sorted(zip(labels, scores, strict=True), key=lambda p: -p[1])
+    described = any(_label_description(full, lab) != lab.replace("_", " ") for lab in labels)
+    basis = "label descriptions" if described else "label names"
     if examples:
-        vecs = embeddings.embed([target] + [x for x, _ in examples])
-        sims = vecs[1:] @ vecs[0]
-        votes: Counter = Counter()
-        for i in np.argsort(sims)[-3:]:
-            votes[examples[i][1].lower()] += float(sims[i])
-        top = votes.most_common(1)[0][0]
-        label = next((lab for lab in labels if lab.lower() == top), None)
-    if label is None:
-        desc = [_label_description(full, lab) for lab in labels]
-        label = labels[int(np.argmax(_rank(target, desc)))]
-    return label
+        basis += f" and {len(examples)} labelled examples"
+    snippet = target if len(target) <= 120 else target[:119] + "\u2026"
+    steps = [f"{MARKER} These steps are the engine's own computation, not a model's thoughts.",
+             f'1. Text to classify: "{snippet}"',
+             f"2. Similarity scores from the {basis}: "
+             + ", ".join(f"{lab} {s:.2f}" for lab, s in ranked) + "."]
+    if examples:
+        sims = embeddings.embed([target])[0] @ embeddings.embed([x for x, _ in examples]).T
+        x, y = examples[int(np.argmax(sims))]
+        steps.append(f'3. Nearest labelled example: "{x[:80]}" ({y}).')
+    how = "highest score" if label == ranked[0][0] else f"sampled at temperature {req.temperature}"
+    steps.append(f"{len(steps)}. Chosen ({how}): {label}.")
+    if re.search(r"<answer>", full):
+        return "<thinking>\n" + "\n".join(steps) + f"\n</thinking>\n<answer>{label}</answer>"
+    return "\n".join(steps) + f"\nAnswer: {label}"
 
 
 def _label_description(prompt: str, label: str) -> str:
@@ -276,8 +420,18 @@ def _label_description(prompt: str, label: str) -> str:
     return f"{label}: {m.group(1)}" if m else label.replace("_", " ")
 
 
+_NOT_INPUT = {"categories", "category", "labels", "label", "classes", "options", "examples",
+              "example", "instructions", "rules", "schema", "format", "output_format", "thinking",
+              "answer"}
+
+
 def _target_text(question: str) -> str:
-    tagged = re.findall(r"<(\w+)>(.*?)</\1>", question, re.S)
+    """The text a classification or extraction prompt is about (its tagged input, else its
+    "Ticket:"/"Input:" line, else its last line)."""
+    question = re.sub(r"<examples>.*?</examples>", " ", question, flags=re.S | re.I)
+    question = re.sub(r"<example>.*?</example>", " ", question, flags=re.S | re.I)
+    tagged = [(n, t) for n, t in re.findall(r"<(\w+)>(.*?)</\1>", question, re.S)
+              if n.lower() not in _NOT_INPUT]
     if tagged:
         return tagged[-1][1].strip()
     lines = [ln for ln in question.strip().splitlines() if ln.strip()]
@@ -288,14 +442,23 @@ def _target_text(question: str) -> str:
     return lines[-1] if lines else question
 
 
-def _json_answer(req: GenerationRequest, question: str, labels: list[str]) -> str:
+def _json_answer(req: GenerationRequest, question: str, labels: list[str], full: str = "",
+                 rng: random.Random | None = None) -> str:
+    """Valid JSON: following a JSON Schema (structured output, or one in the prompt), else
+    the keys the prompt names."""
+    full = full or question
+    schema = req.json_schema or _schema_in_prompt("\n".join([req.system, question]))
+    if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
+        ctx = {"req": req, "question": question, "full": full, "labels": labels, "rng": rng,
+               "target": _target_text(question)}
+        return json.dumps(_schema_value("", schema, ctx))
     keys = _json_keys(req, question)
     target = _target_text(question)
     obj: dict = {}
     for key in keys:
         low = key.lower()
         if labels and re.search(r"categor|label|class|intent|type|topic", low):
-            obj[key] = _classify(question, question, labels)
+            obj[key] = _classify(question, full, labels, req, rng)
         elif re.search(r"sentiment", low):
             obj[key] = _sentiment(target)
         elif re.search(r"confidence|score|probab", low):
@@ -307,6 +470,78 @@ def _json_answer(req: GenerationRequest, question: str, labels: list[str]) -> st
         else:
             obj[key] = f"{MARKER} value for {key}"
     return json.dumps(obj)
+
+
+def _schema_in_prompt(text: str) -> dict | None:
+    """The first JSON Schema object written in the prompt (a JSON object with "properties")."""
+    decoder = json.JSONDecoder()
+    for n, m in enumerate(re.finditer(r"\{\s*\"", text)):
+        if n >= 200:
+            break
+        try:
+            obj, _ = decoder.raw_decode(text, m.start())
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("properties"), dict):
+            return obj
+    return None
+
+
+def _schema_value(name: str, spec: dict, ctx: dict):
+    """A value valid against `spec` (types, enums, bounds), filled from the prompt's input."""
+    kind = spec.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    low, target = name.lower(), ctx["target"]
+    if "const" in spec:
+        return spec["const"]
+    if spec.get("enum"):
+        options = spec["enum"]
+        if all(isinstance(o, str) for o in options) and len(options) > 1:
+            _, scores, _ = _label_scores(ctx["req"], ctx["question"], ctx["full"], options)
+            pick = _pick(scores, ctx["req"], ctx["rng"])
+            ctx["confidence"] = round(float(_probs(scores, 1.0)[pick]), 2)
+            return options[pick]
+        return options[0]
+    if kind == "object" or "properties" in spec:
+        props = spec.get("properties") or {}
+        order = sorted(props, key=lambda k: "enum" not in props[k])  # labels before confidence
+        values = {k: _schema_value(k, props[k], ctx) for k in order}
+        return {k: values[k] for k in props}
+    if kind == "array":
+        items = spec.get("items") or {"type": "string"}
+        if items.get("type", "string") == "string" and not items.get("enum"):
+            values = _keywords(target, 4)
+        else:
+            values = [_schema_value(name, items, ctx)]
+        lo, hi = spec.get("minItems", 0), spec.get("maxItems", len(values) or 1)
+        values = values[:hi]
+        while len(values) < lo:
+            values.append(values[-1] if values else f"{MARKER} item")
+        return values
+    if kind in ("number", "integer"):
+        lo, hi = spec.get("minimum", 0), spec.get("maximum", 1 if kind == "number" else 5)
+        if re.search(r"confidence|probab|score", low) and "confidence" in ctx:
+            value = lo + (hi - lo) * ctx["confidence"]
+        else:
+            value = (lo + hi) / 2
+        return int(round(value)) if kind == "integer" else round(value, 2)
+    if kind == "boolean":
+        return bool(re.search(r"urgent|escalat|complain|angry|negative", low)) \
+            and _sentiment(target) == "negative"
+    if kind == "null":
+        return None
+    if re.search(r"sentiment", low):
+        value = _sentiment(target)
+    elif ctx["labels"] and re.search(r"categor|label|class|intent|topic", low):
+        value = _classify(ctx["question"], ctx["full"], ctx["labels"], ctx["req"], ctx["rng"])
+    elif re.search(r"summary|answer|reason|explanation|response|text", low):
+        value = f"{MARKER} " + (sentences(target) or [target])[0][:200]
+    else:
+        value = f"{MARKER} value for {name or 'answer'}"
+    lo, hi = spec.get("minLength", 0), spec.get("maxLength")
+    value = value[:hi] if hi else value
+    return value + "." * max(0, lo - len(value))
 
 
 def _json_keys(req: GenerationRequest, question: str) -> list[str]:
