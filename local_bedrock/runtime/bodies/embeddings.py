@@ -12,7 +12,9 @@ Titan V1 (G1 - Text): request {"inputText": "..."}; response {"embedding": [1536
 
 Titan Multimodal G1: request {"inputText": "...", "inputImage": "<base64>",
 "embeddingConfig": {"outputEmbeddingLength": 256 | 384 | 1024}}; response {"embedding": [...],
-"inputTextTokenCount": n}.
+"inputTextTokenCount": n}. Offline, an inputImage is embedded by lab 05's stand-in
+(`local_bedrock.text.vision.image_vector`: measured colours, brightness and texture), in the
+same space as the text vectors; cross-modal search with it is weak.
 
 Cohere Embed v3::
 
@@ -48,6 +50,8 @@ COHERE_INPUT_TYPES = ("search_document", "search_query", "classification", "clus
 COHERE_TYPES = ("float", "int8", "uint8", "binary", "ubinary")
 COHERE_MAX_TEXTS = 96
 COHERE_MAX_CHARS = 2048
+IMAGE_DECODE_MESSAGE = ("Unable to process the provided inputImage: the bytes are not a PNG or "
+                        "JPEG image the local engine (lab 05) can decode.")
 IMAGE_LAB_MESSAGE = ("Image embeddings are served by lab 05's engine code, which is not "
                      "installed in this local engine yet; send inputText only.")
 
@@ -100,12 +104,10 @@ def titan(model: Model, body: Any) -> dict:
 def titan_image(model: Model, body: Any) -> dict:
     c.require_object(body, "")
     c.check_keys(body, "", frozenset({"inputText", "inputImage", "embeddingConfig"}))
-    if "inputImage" in body:
-        raise errors.validation(IMAGE_LAB_MESSAGE)
-    if "inputText" not in body:
+    if "inputText" not in body and "inputImage" not in body:
         raise c.malformed("", "required key [inputText] not found")
-    text = c.get_str(body, "inputText", "", min_length=1)
-    tokens = count_tokens(text)
+    text = c.get_str(body, "inputText", "", "", min_length=1)
+    tokens = count_tokens(text) if text else 0
     if model.context_tokens and tokens > model.context_tokens:
         raise _too_many_tokens(model.context_tokens, tokens)
     config = c.require_object(body.get("embeddingConfig", {}), "/embeddingConfig")
@@ -115,8 +117,30 @@ def titan_image(model: Model, body: Any) -> dict:
     if dims not in allowed:
         raise c.malformed("/embeddingConfig/outputEmbeddingLength",
                           f"{dims} is not a valid enum value")
-    vector = embed([text], dims, normalize=True)[0]
+    if "inputImage" in body:
+        vector = _with_image(text, body["inputImage"], dims)
+    else:
+        vector = embed([text], dims, normalize=True)[0]
     return {"embedding": _floats(vector), "inputTextTokenCount": tokens}
+
+
+def _with_image(text: str, image_b64: Any, dims: int) -> np.ndarray:
+    """Lab 05's offline stand-in for an image (and optional text): `vision.image_vector`, a
+    measured-caption + colour/texture vector in the text space; with text, the mean of both."""
+    from local_bedrock.text import embeddings as text_embeddings
+    from local_bedrock.text import vision
+
+    data = c.decode_base64(image_b64, "/inputImage")
+    try:
+        parts = [vision.image_vector(data).astype(np.float64)]
+    except ValueError:
+        raise errors.validation(IMAGE_DECODE_MESSAGE) from None
+    if text:
+        parts.append(embed([text], text_embeddings.NATIVE_DIM, normalize=True)[0])
+    vector = np.mean(parts, axis=0)
+    if dims != text_embeddings.NATIVE_DIM:  # the same projection the text vectors get
+        vector = vector @ text_embeddings._projection(dims).T
+    return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
 
 
 # =========================================================================== Cohere
