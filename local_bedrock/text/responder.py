@@ -450,7 +450,7 @@ def _json_answer(req: GenerationRequest, question: str, labels: list[str], full:
     schema = req.json_schema or _schema_in_prompt("\n".join([req.system, question]))
     if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
         ctx = {"req": req, "question": question, "full": full, "labels": labels, "rng": rng,
-               "target": _target_text(question)}
+               "target": _target_text(question), "root": schema}
         return json.dumps(_schema_value("", schema, ctx))
     keys = _json_keys(req, question)
     target = _target_text(question)
@@ -473,22 +473,37 @@ def _json_answer(req: GenerationRequest, question: str, labels: list[str], full:
 
 
 def _schema_in_prompt(text: str) -> dict | None:
-    """The first JSON Schema object written in the prompt (a JSON object with "properties")."""
-    decoder = json.JSONDecoder()
+    """The last JSON Schema object written in the prompt (a JSON object whose "properties"
+    are all objects); the last, because format instructions show an example schema first."""
+    decoder, found, end = json.JSONDecoder(), None, 0
     for n, m in enumerate(re.finditer(r"\{\s*\"", text)):
         if n >= 200:
             break
+        if m.start() < end:
+            continue
         try:
-            obj, _ = decoder.raw_decode(text, m.start())
+            obj, stop = decoder.raw_decode(text, m.start())
         except ValueError:
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("properties"), dict):
-            return obj
-    return None
+        props = obj.get("properties") if isinstance(obj, dict) else None
+        if isinstance(props, dict) and props and all(isinstance(v, dict) for v in props.values()):
+            found, end = obj, stop
+    return found
 
 
 def _schema_value(name: str, spec: dict, ctx: dict):
     """A value valid against `spec` (types, enums, bounds), filled from the prompt's input."""
+    ref = spec.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target_spec = ctx["root"]
+        for part in ref[2:].split("/"):
+            target_spec = target_spec.get(part, {}) if isinstance(target_spec, dict) else {}
+        spec = {**target_spec, **{k: v for k, v in spec.items() if k != "$ref"}}
+    for combo in ("anyOf", "oneOf", "allOf"):
+        options = [o for o in spec.get(combo) or [] if o.get("type") != "null"]
+        if options:
+            return _schema_value(name, {**options[0], **{k: v for k, v in spec.items()
+                                                          if k != combo}}, ctx)
     kind = spec.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")

@@ -187,3 +187,20 @@ def test_prefilled_open_tag_is_closed_so_a_stop_sequence_ends_the_answer(runtime
 ])
 def test_continue_prefill(prefill, composed, expected):
     assert responder._continue_prefill(prefill, composed) == expected
+
+
+def test_the_last_schema_in_format_instructions_is_followed(runtime):
+    # LangChain-style format instructions show an example schema first, the real one last;
+    # the real one uses $defs/$ref and anyOf (what pydantic writes for enums and Optional)
+    example = {"properties": {"foo": {"type": "array", "items": {"type": "string"}}}}
+    real = {"$defs": {"Team": {"enum": CATS, "type": "string"}},
+            "properties": {"team": {"$ref": "#/$defs/Team"},
+                           "product": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                           "summary": {"type": "string", "maxLength": 60}},
+            "required": ["team", "product", "summary"], "type": "object"}
+    prompt = (f"{DESCRIBED}Return JSON. For the schema {json.dumps(example)} the object "
+              f'{{"foo": ["a"]}} is valid.\nHere is the output schema:\n{json.dumps(real)}\n'
+              "<ticket>The box arrived crushed and one corner of the dock is cracked.</ticket>")
+    data = json.loads(text(ask(runtime, prompt)))
+    jsonschema.validate(data, real)
+    assert set(data) == {"team", "product", "summary"} and data["team"] == "shipping"
