@@ -1,0 +1,153 @@
+"""Two things real CloudWatch does that moto's CloudWatch does not, added to the engine's moto:
+
+* percentile statistics (``p50``, ``p90``, ``p99.9``...) in GetMetricData, computed from the raw
+  values published with PutMetricData (``Value`` or ``Values``/``Counts``); values published as
+  ``StatisticValues`` carry no distribution, so they are left out of percentiles (CloudWatch
+  cannot compute exact percentiles from them either);
+* metric alarms evaluated against the stored data whenever they are described: the statistic
+  over each of the last ``EvaluationPeriods`` periods (ending now), breaching when it compares
+  with ``Threshold`` per ``ComparisonOperator``, ALARM when at least ``DatapointsToAlarm`` of them
+  breach, OK when enough data does not, ``TreatMissingData`` for periods without data.
+  CloudWatch evaluates continuously, once a minute; evaluating on read gives a notebook the same
+  state without waiting. Metric-math and anomaly-detection alarms are not evaluated.
+
+Both are patches of moto's classes, applied once per process (moto's state is per process too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+
+_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
+_OPS = {
+    "GreaterThanThreshold": (lambda v, t: v > t, "greater than"),
+    "GreaterThanOrEqualToThreshold": (lambda v, t: v >= t, "greater than or equal to"),
+    "LessThanThreshold": (lambda v, t: v < t, "less than"),
+    "LessThanOrEqualToThreshold": (lambda v, t: v <= t, "less than or equal to"),
+}
+_lock = threading.Lock()
+_patched = False
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0-100) of values by linear interpolation, as `utils.metrics` computes
+    it from logs (CloudWatch does not publish its method; its estimates can differ slightly)."""
+    if not values:
+        return None
+    s = sorted(values)
+    k = (len(s) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def statistic(points: list, stat: str) -> float | None:
+    """A CloudWatch statistic over moto datums (MetricDatum / MetricAggregatedDatum)."""
+    singles = [p.value for p in points if hasattr(p, "value")]
+    aggs = [p for p in points if not hasattr(p, "value")]
+    count = len(singles) + sum(a.sample_count for a in aggs)
+    if not count:
+        return None
+    m = _PERCENTILE.match(stat)
+    if m:
+        return percentile(singles, float(m.group(1)))
+    total = sum(singles) + sum(a.sum for a in aggs)
+    if stat == "Sum":
+        return total
+    if stat == "SampleCount":
+        return float(count)
+    if stat == "Average":
+        return total / count
+    if stat == "Minimum":
+        return min(singles + [a.min for a in aggs])
+    if stat == "Maximum":
+        return max(singles + [a.max for a in aggs])
+    return None
+
+
+def evaluate_alarm(alarm, metric_data: list, now: dt.datetime | None = None) -> tuple[str, str]:
+    """(state, reason) of a metric alarm over the stored datums, as CloudWatch would decide."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    stat = alarm.extended_statistic or alarm.statistic
+    compare, words = _OPS[alarm.comparison_operator]
+    dims = sorted((d.name, d.value) for d in alarm.dimensions)
+    mine = [p for p in metric_data
+            if p.namespace == alarm.namespace and p.name == alarm.metric_name
+            and sorted((d.name, d.value) for d in p.dimensions) == dims
+            and (not alarm.unit or p.unit == alarm.unit)]
+    n = int(alarm.evaluation_periods)
+    m = int(alarm.datapoints_to_alarm or n)
+    period = dt.timedelta(seconds=int(alarm.period))
+    values = []  # newest first
+    for k in range(n):
+        end, start = now - k * period, now - (k + 1) * period
+        in_window = [p for p in mine if start < _aware(p.timestamp) <= end]
+        values.append(statistic(in_window, stat))
+    present = [v for v in values if v is not None]
+    treat = alarm.treat_missing_data or "missing"
+    breaching = sum(compare(v, alarm.threshold) for v in present)
+    missing = n - len(present)
+    if treat == "breaching":
+        breaching += missing
+    shown = ", ".join(f"{v:g}" for v in present[:5])
+    if breaching >= m:
+        return "ALARM", (f"Threshold Crossed: {breaching} out of the last {n} datapoints "
+                         f"[{shown}] was {words} the threshold ({alarm.threshold:g}) "
+                         f"(minimum {m} datapoint{'s' if m > 1 else ''} for OK -> ALARM "
+                         "transition).")
+    if not present and treat in ("missing", "ignore"):
+        if treat == "ignore":
+            return alarm.state_value, alarm.state_reason
+        return "INSUFFICIENT_DATA", (f"Insufficient Data: {n} datapoint"
+                                     f"{'s were' if n > 1 else ' was'} unknown.")
+    return "OK", (f"Threshold Crossed: no datapoints were {words} the threshold "
+                  f"({alarm.threshold:g}) in the last {n} period{'s' if n > 1 else ''}"
+                  + (f" [{shown}]." if shown else "."))
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+def evaluate_all(backend, now: dt.datetime | None = None) -> None:
+    """Evaluate every simple metric alarm of a moto CloudWatch backend; record state changes."""
+    data = backend.get_all_metrics()
+    for alarm in list(backend.alarms.values()):
+        if alarm.rule is not None or alarm.metric_data_queries or not alarm.metric_name \
+                or alarm.comparison_operator not in _OPS:
+            continue
+        state, reason = evaluate_alarm(alarm, data, now)
+        if state != alarm.state_value or alarm.state_reason.startswith("Unchecked"):
+            alarm.update_state(reason, json.dumps({"version": "1.0", "engine": "local_bedrock"}),
+                               state)
+
+
+def patch_moto() -> None:
+    """Teach moto's CloudWatch percentiles and alarm evaluation (idempotent)."""
+    global _patched
+    if _patched:
+        return
+    with _lock:
+        if _patched:
+            return
+        from moto.cloudwatch import models, responses
+
+        original = models.Statistics.get_statistics_for_type
+
+        def get_statistics_for_type(self, stat: str):
+            if _PERCENTILE.match(stat):
+                return percentile(self.metric_single_values_list, float(stat[1:]))
+            return original(self, stat)
+
+        models.Statistics.get_statistics_for_type = get_statistics_for_type
+
+        describe = responses.CloudWatchResponse.describe_alarms
+
+        def describe_alarms(self):
+            evaluate_all(self.cloudwatch_backend)
+            return describe(self)
+
+        responses.CloudWatchResponse.describe_alarms = describe_alarms
+        _patched = True

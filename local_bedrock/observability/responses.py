@@ -1,0 +1,44 @@
+"""Handlers for the model invocation logging configuration, and the engine hook-up."""
+
+from __future__ import annotations
+
+from local_bedrock.observability import models
+from local_bedrock.observability.cloudwatch import patch_moto
+
+
+def put_model_invocation_logging_configuration(engine, params: dict) -> dict:
+    """PutModelInvocationLoggingConfiguration: destinations must exist; replaces any previous."""
+    models.put_config(engine, params["loggingConfig"])
+    return {}
+
+
+def get_model_invocation_logging_configuration(engine, params: dict) -> dict:
+    """GetModelInvocationLoggingConfiguration: the current configuration (nothing when off)."""
+    config = models.get_config(engine)
+    return {"loggingConfig": config} if config else {}
+
+
+def delete_model_invocation_logging_configuration(engine, params: dict) -> dict:
+    """DeleteModelInvocationLoggingConfiguration: logging off; delivered records stay."""
+    models.delete_config(engine)
+    return {}
+
+
+def install(engine) -> None:
+    """Serve the logging configuration, deliver records after each runtime call, patch moto."""
+    engine.handlers.update({
+        ("bedrock", "PutModelInvocationLoggingConfiguration"):
+            put_model_invocation_logging_configuration,
+        ("bedrock", "GetModelInvocationLoggingConfiguration"):
+            get_model_invocation_logging_configuration,
+        ("bedrock", "DeleteModelInvocationLoggingConfiguration"):
+            delete_model_invocation_logging_configuration,
+    })
+    engine.observers.append(models._delivery(engine))
+    serve_with_moto = engine.moto
+
+    def moto(request):  # patch moto on first use, so engines that never touch moto stay light
+        patch_moto()
+        return serve_with_moto(request)
+
+    engine.moto = moto
