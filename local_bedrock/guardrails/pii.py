@@ -136,19 +136,19 @@ def _iban_ok(raw: str) -> bool:
 
 def _aba_ok(d: str) -> bool:
     w = (3, 7, 1) * 3
-    return sum(int(c) * k for c, k in zip(d, w)) % 10 == 0
+    return sum(int(c) * k for c, k in zip(d, w, strict=True)) % 10 == 0
 
 
 _VIN_VALUES = {**{str(i): i for i in range(10)},
-               **dict(zip("ABCDEFGH", range(1, 9))), **dict(zip("JKLMN", range(1, 6))), "P": 7, "R": 9,
-               **dict(zip("STUVWXYZ", range(2, 10)))}
+               **dict(zip("ABCDEFGH", range(1, 9), strict=True)), **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
+               **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
 def _vin_ok(v: str) -> bool:
     if not (re.search(r"\d", v) and re.search(r"[A-Z]", v)):
         return False
-    total = sum(_VIN_VALUES[c] * w for c, w in zip(v, _VIN_WEIGHTS))
+    total = sum(_VIN_VALUES[c] * w for c, w in zip(v, _VIN_WEIGHTS, strict=True))
     check = total % 11
     return v[8] == ("X" if check == 10 else str(check))
 

@@ -441,7 +441,7 @@ def converse_input(guardrail: dict, messages: list | None, system: list | None =
         guarded = [c["text"]["text"] for c in contents if "text" in c and (
             not c["text"].get("qualifiers")
             or set(c["text"]["qualifiers"]) & {"guard_content", "query"})]
-        replace = {orig: out["text"] for orig, out in zip(guarded, resp["outputs"]) if orig != out["text"]}
+        replace = {orig: out["text"] for orig, out in zip(guarded, resp["outputs"], strict=False) if orig != out["text"]}
         masked_messages = _mask_messages(messages, replace)
     return {"blocked": "BLOCKED" in acts, "intervened": resp["action"] == "GUARDRAIL_INTERVENED",
             "response": resp, "contents": contents, "masked_messages": masked_messages}
