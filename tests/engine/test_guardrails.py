@@ -273,6 +273,23 @@ def test_unknown_identifiers():
     expect_error("ResourceNotFoundException", store.delete_guardrail, "zzzzzzzzzzzz")
 
 
+def test_store_is_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared = store.create_guardrail(minimal("shared"))["guardrailId"]
+
+    def work(i: int) -> str:
+        gid = store.create_guardrail(minimal(f"t{i}"))["guardrailId"]
+        store.create_guardrail_version(shared)
+        return gid
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(work, range(40)))
+    assert len(set(ids)) == 40
+    versions = [g["version"] for g in store.list_guardrails(shared)["guardrails"]]
+    assert versions == ["DRAFT"] + [str(i) for i in range(1, 41)]
+
+
 def _topic(**kw):
     t = {"name": "Finance", "definition": "Investment advice.", "type": "DENY"}
     t.update(kw)
