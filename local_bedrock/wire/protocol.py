@@ -99,14 +99,31 @@ def routes(service: str) -> tuple[Route, ...]:
     return tuple(sorted(out, key=lambda r: (-len(r.static_query), -literal(r))))
 
 
+def _first_segment(path: str) -> str:
+    return path.split("/", 2)[1] if path.count("/") >= 1 else ""
+
+
+@lru_cache(maxsize=None)
+def _by_segment(service: str) -> dict[tuple[str, str], tuple[Route, ...]]:
+    """Routes indexed by (method, first path segment); '{' marks a templated first segment."""
+    index: dict[tuple[str, str], list[Route]] = {}
+    for route in routes(service):
+        uri = service_model(service).operation_model(route.operation).http["requestUri"]
+        first = _first_segment(uri.partition("?")[0])
+        key = (route.method, "{" if "{" in first else first)
+        index.setdefault(key, []).append(route)
+    return {k: tuple(v) for k, v in index.items()}
+
+
 def match(request: Request, services: Iterable[str]) -> list[tuple[Route, dict[str, str]]]:
     """All (route, path params) pairs that fit the request, in the given service order."""
     found = []
-    query = parse_qs(request.query, keep_blank_values=True)
+    query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
+    first = _first_segment(request.path)
     for service in services:
-        for route in routes(service):
-            if route.method != request.method:
-                continue
+        index = _by_segment(service)
+        candidates = index.get((request.method, first), ()) + index.get((request.method, "{"), ())
+        for route in candidates:
             m = route.pattern.match(request.path)
             if m and all(k in query for k, _ in route.static_query):
                 found.append((route, {k: unquote(v) for k, v in m.groupdict().items()}))
