@@ -11,8 +11,8 @@ import datetime as dt
 from collections import defaultdict
 from typing import Iterable
 
-from utils.display import Table
 from local_bedrock.catalog import cost_usd
+from utils.display import Table
 
 METRIC_NAMES = ("Invocations", "InvocationLatency", "InvocationClientErrors",
                 "InvocationServerErrors", "InvocationThrottles", "InputTokenCount",
@@ -104,7 +104,7 @@ def plot(records: Iterable[dict] | None = None, by: str = "ModelId"):
                            ("InvocationServerErrors", "#e45756"), ("InvocationThrottles", "#b279a2")):
         vals = [r[metric] for r in rows]
         axes[0].bar(x, vals, bottom=bottom, label=metric, color=colour)
-        bottom = [b + v for b, v in zip(bottom, vals)]
+        bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
     axes[0].set_title("Calls by outcome")
     axes[0].legend(fontsize=7)
     w = 0.4
@@ -129,3 +129,190 @@ def _default(records: Iterable[dict] | None) -> list[dict]:
     from utils.setup import current
 
     return current().logger.records if current() else []
+
+
+# -- over time, and CloudWatch -------------------------------------------------------------------
+_COUNTS = ("Invocations", "InvocationClientErrors", "InvocationServerErrors",
+           "InvocationThrottles", "InputTokenCount", "OutputTokenCount")
+_UNITS = {"InvocationLatency": "Milliseconds"}
+_published: set[tuple] = set()
+
+
+def _bucket(ts: dt.datetime, period_s: int) -> dt.datetime:
+    epoch = int(ts.timestamp())
+    return dt.datetime.fromtimestamp(epoch - epoch % period_s, dt.timezone.utc)
+
+
+def timeseries(records: Iterable[dict] | None = None, period_s: int = 60) -> list[dict]:
+    """Rows per (period start, ModelId): the six counts summed and latency p50/p90/p99 (ms),
+    computed from invocation-log records (default: this process's calls)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for p in datapoints(_default(records)):
+        groups[(_bucket(p["Timestamp"], period_s), p["ModelId"])].append(p)
+    rows = []
+    for (ts, model), points in sorted(groups.items()):
+        lat = [p["InvocationLatency"] for p in points if p["InvocationLatency"] is not None]
+        row = {"Timestamp": ts, "ModelId": model}
+        row.update({name: sum(p[name] for p in points) for name in _COUNTS})
+        for q in (50, 90, 99):
+            row[f"LatencyP{q}Ms"] = round(percentile(lat, q), 1) if lat else None
+        rows.append(row)
+    return rows
+
+
+def _record_key(r: dict) -> tuple:
+    return (r.get("timestamp"), r.get("requestId"), r.get("modelId"), r.get("latencyMs"),
+            r.get("operation"))
+
+
+def metric_data(records: Iterable[dict]) -> list[dict]:
+    """PutMetricData items (AWS/Bedrock names, dimension ModelId) for invocation-log records:
+    per second and model, each metric's values with counts, as Bedrock would have published."""
+    records = list(records)
+    groups: dict[tuple, dict[float, int]] = defaultdict(lambda: defaultdict(int))
+    for r, p in zip(records, datapoints(records), strict=True):
+        kind = classify(r)
+        ts = p["Timestamp"].replace(microsecond=0)
+        names = ("Invocations", "InvocationLatency", "InputTokenCount", "OutputTokenCount") \
+            if kind == "ok" else ({"client": "InvocationClientErrors",
+                                   "server": "InvocationServerErrors",
+                                   "throttle": "InvocationThrottles"}[kind],)
+        for name in names:
+            value = float(p[name] if name != "Invocations" else 1)
+            groups[(ts, p["ModelId"], name)][value] += 1
+    items = []
+    for (ts, model, name), counts in sorted(groups.items()):
+        pairs = list(counts.items())
+        for i in range(0, len(pairs), 150):  # CloudWatch takes up to 150 values per item
+            chunk = pairs[i:i + 150]
+            items.append({"MetricName": name, "Timestamp": ts, "Unit": _UNITS.get(name, "Count"),
+                          "Dimensions": [{"Name": "ModelId", "Value": model}],
+                          "Values": [v for v, _ in chunk], "Counts": [float(c) for _, c in chunk]})
+    return items
+
+
+def publish_to_cloudwatch(records: Iterable[dict] | None = None, cloudwatch=None,
+                          namespace: str = "AWS/Bedrock") -> int:
+    """Offline: put the metrics measured from invocation-log records into CloudWatch (the
+    engine's moto), so `GetMetricData` reads them exactly as it reads Bedrock's own in live mode.
+    Live (and record) mode: a no-op, since Bedrock publishes these metrics itself. Records already
+    published by this process are skipped. Returns the number of records published."""
+    from utils.setup import current
+
+    ws = current()
+    if ws is None or ws.mode in ("live", "record"):
+        print("Live mode: Amazon Bedrock publishes AWS/Bedrock metrics itself; nothing to publish.")
+        return 0
+    new = [r for r in _default(records) if _record_key(r) not in _published]
+    if not new:
+        return 0
+    if cloudwatch is None:
+        import boto3
+
+        cloudwatch = boto3.client("cloudwatch", region_name=ws.region)
+    items = metric_data(new)
+    for i in range(0, len(items), 500):
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=items[i:i + 500])
+    _published.update(_record_key(r) for r in new)
+    return len(new)
+
+
+def metric_queries(model_ids: Iterable[str], period_s: int = 60,
+                   namespace: str = "AWS/Bedrock") -> list[dict]:
+    """GetMetricData queries for every model: Sum of the six counts, p50/p90/p99 latency.
+    Query ids are m<model index>_<metric index>; labels are "<ModelId> <column>"."""
+    queries = []
+    for i, model in enumerate(model_ids):
+        wanted = [(name, "Sum", name) for name in _COUNTS] + \
+            [("InvocationLatency", f"p{q}", f"LatencyP{q}Ms") for q in (50, 90, 99)]
+        for j, (name, stat, column) in enumerate(wanted):
+            queries.append({"Id": f"m{i}_{j}", "Label": f"{model} {column}", "MetricStat": {
+                "Metric": {"Namespace": namespace, "MetricName": name,
+                           "Dimensions": [{"Name": "ModelId", "Value": model}]},
+                "Period": period_s, "Stat": stat}})
+    return queries
+
+
+def rows_from_metric_data(results: list[dict]) -> list[dict]:
+    """GetMetricData `MetricDataResults` (from `metric_queries`) as rows shaped like
+    `timeseries`: one per (Timestamp, ModelId); counts absent from a period are 0."""
+    rows: dict[tuple, dict] = {}
+    for res in results:
+        model, column = res["Label"].rsplit(" ", 1)
+        for ts, value in zip(res["Timestamps"], res["Values"], strict=True):
+            ts = ts.astimezone(dt.timezone.utc)
+            row = rows.setdefault((ts, model), {"Timestamp": ts, "ModelId": model,
+                                                **{c: 0 for c in _COUNTS},
+                                                **{f"LatencyP{q}Ms": None for q in (50, 90, 99)}})
+            row[column] = round(value, 1) if column.startswith("Latency") else int(value)
+    return [rows[k] for k in sorted(rows)]
+
+
+def read_cloudwatch(model_ids: Iterable[str], minutes: int = 60, period_s: int = 60,
+                    cloudwatch=None, namespace: str = "AWS/Bedrock") -> list[dict]:
+    """The last `minutes` of Bedrock runtime metrics per model, read with GetMetricData
+    (paginated), as `timeseries`-shaped rows."""
+    if cloudwatch is None:
+        import boto3
+
+        cloudwatch = boto3.client("cloudwatch")
+    end = _bucket(dt.datetime.now(dt.timezone.utc), period_s) + dt.timedelta(seconds=period_s)
+    start = end - dt.timedelta(minutes=minutes)  # aligned to the period, as CloudWatch rounds
+    queries = metric_queries(list(model_ids), period_s, namespace)
+    results: list[dict] = []
+    for i in range(0, len(queries), 500):
+        kwargs = {"MetricDataQueries": queries[i:i + 500], "StartTime": start, "EndTime": end,
+                  "ScanBy": "TimestampAscending"}
+        while True:
+            page = cloudwatch.get_metric_data(**kwargs)
+            results += page["MetricDataResults"]
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+    return rows_from_metric_data(results)
+
+
+def plot_timeseries(rows: list[dict], title: str = ""):
+    """Three panels over time: latency p50/p90/p99 per model, tokens in/out, and calls by
+    outcome (invocations, throttles, client and server errors), summed over models."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    models = sorted({r["ModelId"] for r in rows})
+    times = sorted({r["Timestamp"] for r in rows})
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, model in enumerate(models):
+        mine = [r for r in rows if r["ModelId"] == model and r["LatencyP50Ms"] is not None]
+        for q, style in ((50, ":"), (90, "-"), (99, "--")):
+            axes[0].plot([r["Timestamp"] for r in mine], [r[f"LatencyP{q}Ms"] for r in mine],
+                         style, marker=".", color=colours[i % len(colours)],
+                         label=f"{model.split('.')[-1][:20]} p{q}")
+    axes[0].set_title("InvocationLatency (ms)")
+    total = {t: defaultdict(int) for t in times}
+    for r in rows:
+        for name in _COUNTS:
+            total[r["Timestamp"]][name] += r[name]
+    width = (times[1] - times[0]).total_seconds() / 86400 * 0.8 if len(times) > 1 else 0.0005
+    axes[1].bar(times, [total[t]["InputTokenCount"] for t in times], width,
+                label="InputTokenCount", color="#4c78a8")
+    axes[1].bar(times, [total[t]["OutputTokenCount"] for t in times], width,
+                bottom=[total[t]["InputTokenCount"] for t in times], label="OutputTokenCount",
+                color="#72b7b2")
+    axes[1].set_title("Tokens")
+    bottom = [0] * len(times)
+    for name, colour in (("Invocations", "#4c78a8"), ("InvocationThrottles", "#b279a2"),
+                         ("InvocationClientErrors", "#f58518"),
+                         ("InvocationServerErrors", "#e45756")):
+        vals = [total[t][name] for t in times]
+        axes[2].bar(times, vals, width, bottom=bottom, label=name, color=colour)
+        bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+    axes[2].set_title("Calls by outcome")
+    for ax in axes:
+        ax.legend(fontsize=7)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
