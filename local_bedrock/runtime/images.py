@@ -211,8 +211,8 @@ def _amazon(model, spec: AmazonSpec, body: dict) -> dict:
         c.check_keys(params, pp, allowed, ("text",))
         job.prompt = _text(params, "text", pp, spec, True)
         job.negative = _text(params, "negativeText", pp, spec, False)
-        if spec.styles:
-            job.style = c.get_str(params, "style", pp, "", enum=spec.styles + ("",))
+        if spec.styles and "style" in params:
+            job.style = c.get_str(params, "style", pp, enum=spec.styles)
         mode = c.get_str(params, "controlMode", pp, None, enum=("CANNY_EDGE", "SEGMENTATION"))
         strength = c.get_number(params, "controlStrength", pp, None, lo=0.0, hi=1.0)
         condition = None
