@@ -64,7 +64,7 @@ def to_generation_request(params: dict, model_max: int) -> GenerationRequest:
             schema = json.loads(js["schema"])
         except ValueError as exc:
             raise validation(f"outputConfig.textFormat.structure.jsonSchema.schema is not "
-                             f"valid JSON: {exc}")
+                             f"valid JSON: {exc}") from None
     return GenerationRequest(
         model_id=params["modelId"],
         messages=[Turn(m["role"], m["content"]) for m in messages],

@@ -22,7 +22,7 @@ def _body(params: dict) -> dict:
     try:
         body = json.loads(params.get("body") or b"")
     except ValueError:
-        raise validation("Malformed input request, please reformat your input and try again.")
+        raise validation("Malformed input request, please reformat your input and try again.") from None
     if not isinstance(body, dict):
         raise validation("Malformed input request: the body must be a JSON object.")
     return body

@@ -34,7 +34,7 @@ def forward(req: GenerationRequest, input_tokens: int) -> GenerationResult:
     except OSError as exc:
         raise EngineError("ModelNotReadyException",
                           f"WORKSHOP_LOCAL_LLM_URL={base} did not answer ({exc}). Start the local "
-                          "server or unset the variable to use the built-in responder.", 429)
+                          "server or unset the variable to use the built-in responder.", 429) from exc
     choice = data["choices"][0]
     usage = data.get("usage", {})
     return GenerationResult(

@@ -235,7 +235,8 @@ def _load_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except ValueError as exc:
-        raise EngineError("SerializationException", f"The request body is not valid JSON: {exc}")
+        raise EngineError("SerializationException",
+                          f"The request body is not valid JSON: {exc}") from None
 
 
 # ---------------------------------------------------------------- response serialisation

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 import utils
+
 setup_mod = importlib.import_module("utils.setup")  # the module; utils.setup is the function
 
 
