@@ -162,9 +162,9 @@ def open_image(data: bytes) -> Image.Image:
     return img
 
 
-def _rgba_small(img: Image.Image) -> Image.Image:
+def _rgba_small(img: Image.Image, side: int = _ANALYSIS_SIDE) -> Image.Image:
     img = img.convert("RGBA")
-    scale = _ANALYSIS_SIDE / max(img.size)
+    scale = side / max(img.size)
     if scale < 1:
         img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
                          Image.Resampling.BILINEAR)
@@ -253,28 +253,17 @@ def measure(data: bytes, declared_format: str | None = None) -> ImageFacts:
 # ----------------------------------------------------------------------------- embeddings
 
 def caption(facts: ImageFacts) -> str:
-    """A factual caption of the measurements (what the text side of the embedding sees)."""
+    """A short factual caption of the measurements: what the text side of the embedding sees.
+    Colours and brightness only; words for shape or texture would drown them."""
     names = [c["name"] for c in facts.colours[:3]]
     colours = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-    parts = [f"a {facts.brightness_word} {facts.orientation} picture, mostly {colours or 'grey'}",
-             facts.texture_word]
-    if facts.colourfulness < 15:
-        parts.append("muted, almost monochrome")
-    elif facts.colourfulness > 60:
-        parts.append("vivid, colourful")
-    if 0.03 < facts.foreground_share < 0.85:
-        parts.append(f"an object on a plain {facts.border_colour} background")
-    if facts.top_bottom > 12:
-        parts.append("bright at the top and darker below")
-    elif facts.top_bottom < -12:
-        parts.append("dark at the top and brighter below")
-    return ", ".join(parts)
+    return f"{facts.brightness_word}, {colours or 'grey'}"
 
 
-def descriptor(data: bytes) -> np.ndarray:
+def descriptor(data: bytes, facts: ImageFacts | None = None) -> np.ndarray:
     """A centred colour/texture/layout descriptor of an image (unit length)."""
-    facts = measure(data)
-    img = _rgba_small(open_image(data))
+    facts = facts or measure(data)
+    img = _rgba_small(open_image(data), 96)
     arr = np.asarray(img).astype(np.float64)
     a = arr[..., 3:4] / 255.0
     rgb = arr[..., :3] * a + 255.0 * (1 - a)
@@ -308,8 +297,9 @@ def image_vector(data: bytes) -> np.ndarray:
     """Unit 256-d vector for an image in the text-embedding space (see module docstring)."""
     from local_bedrock.text.embeddings import NATIVE_DIM, embed
 
-    text_part = embed([caption(measure(data))], NATIVE_DIM, normalize=True)[0].astype(np.float64)
-    desc = descriptor(data)
+    facts = measure(data)
+    text_part = embed([caption(facts)], NATIVE_DIM, normalize=True)[0].astype(np.float64)
+    desc = descriptor(data, facts)
     visual = _descriptor_projection(NATIVE_DIM, len(desc)) @ desc
     visual /= max(float(np.linalg.norm(visual)), 1e-12)
     vec = CAPTION_WEIGHT * text_part + VISUAL_WEIGHT * visual
