@@ -148,7 +148,8 @@ def build_record(config: dict, *, operation: str, params: dict, output: dict | N
     if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
         in_body = _json_or_text(params.get("body", b""))
     else:
-        in_body = _plain({k: v for k, v in params.items() if k not in ("modelId",)})
+        in_body = _plain({k: v for k, v in params.items()
+                          if k not in ("modelId", "requestMetadata")})  # metadata: top level
     record["input"] = {"inputContentType": "application/json"}
     if text_on:
         record["input"]["inputBodyJson"] = in_body

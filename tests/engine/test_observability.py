@@ -87,6 +87,7 @@ def test_converse_record_matches_the_response_in_both_destinations(runtime, logg
     assert rec["input"]["inputBodyJson"]["messages"] == MSG
     assert rec["output"]["outputBodyJson"]["output"] == resp["output"]
     assert rec["requestMetadata"] == {"team": "ops"}
+    assert "requestMetadata" not in rec["input"]["inputBodyJson"]
     assert rec["accountId"] == "123456789012" and rec["region"] == "us-east-1"
     ((key, same),) = s3_records(logging_on)
     assert same == rec
