@@ -27,7 +27,8 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 lab: install  ## JupyterLab on the embedded offline engine (WORKSHOP_MODE=live to use AWS)
-	WORKSHOP_MODE=$${WORKSHOP_MODE:-offline} $(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
+	WORKSHOP_MODE=$${WORKSHOP_MODE:-offline} $(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 test: install  ## unit tests + every notebook executed by nbval, offline
 	$(TEST_ENV) $(PY) -m pytest -p nbval -q tests $(NOTEBOOKS) $(NBVAL)
