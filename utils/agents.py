@@ -6,7 +6,7 @@ The tools are ordinary Python functions with Converse tool specs (JSON schemas):
 - `lookup_order`          one order from the mock order system (SQLite, 06_agents/data/orders.db)
 - `list_customer_orders`  a customer's orders by email, optionally by status
 - `convert_currency`      fixed workshop reference rates (not live rates)
-- `search_knowledge_base` retrieval over lab 03's Kestrel corpus (see `KnowledgeBase`)
+- `search_knowledge_base` retrieval over lab 03's knowledge base (see `retriever()`)
 - `open_support_ticket`   a mock ticket (nested input; nothing is stored)
 
 Every framework in the lab (the Converse loop below, LangChain/LangGraph, Strands) runs the
@@ -255,10 +255,9 @@ def open_support_ticket(customer: dict, category: str, summary: str,
 
 
 def search_knowledge_base(query: str, max_results: int = 3) -> dict:
-    """The best passages of lab 03's corpus for a query (see KnowledgeBase)."""
-    hits = knowledge_base().search(query, k=max_results)
-    return {"results": [{"doc_id": h["doc_id"], "title": h["title"], "text": h["text"],
-                         "score": h["score"]} for h in hits]}
+    """The best passages for a query: Bedrock Knowledge Bases' Retrieve on lab 03's knowledge
+    base (found by name), else the local index (see `retriever()`)."""
+    return {"results": retriever().search(query, k=max_results)}
 
 
 TOOL_FUNCTIONS: dict[str, Callable[..., dict]] = {
@@ -270,14 +269,57 @@ TOOL_FUNCTIONS: dict[str, Callable[..., dict]] = {
 
 # =========================================================================== knowledge base
 
+KB_NAME = "kestrel-workshop-kb"  # the knowledge base lab 03 creates (built into the engine)
 
-class KnowledgeBase:
-    """Lab 03's corpus chunked and embedded locally (WordLlama, via local_bedrock.text).
 
-    A client-side index: it works the same in every mode (the tool runs in your process, as
-    tools do). Lab 03 shows the managed alternative, Bedrock Knowledge Bases' Retrieve API.
-    Score = 0.7 x cosine of the embeddings + 0.3 x BM25 normalised to the best hit.
-    """
+class BedrockKnowledgeBase:
+    """Retrieval through bedrock-agent-runtime Retrieve (the managed RAG of lab 03)."""
+
+    kind = "Bedrock Knowledge Base (Retrieve API)"
+
+    def __init__(self, kb_id: str, client=None):
+        import boto3
+
+        self.kb_id = kb_id
+        self.client = client or boto3.client("bedrock-agent-runtime")
+
+    def search(self, query: str, k: int = 3) -> list[dict]:
+        resp = self.client.retrieve(
+            knowledgeBaseId=self.kb_id, retrievalQuery={"text": query},
+            retrievalConfiguration={"vectorSearchConfiguration": {"numberOfResults": k}})
+        out = []
+        for r in resp["retrievalResults"]:
+            loc = r.get("location") or {}
+            uri = ((loc.get("s3Location") or {}).get("uri")
+                   or (r.get("metadata") or {}).get("x-amz-bedrock-kb-source-uri", ""))
+            out.append({"doc_id": Path(str(uri)).stem or "unknown",
+                        "text": r["content"].get("text", ""),
+                        "score": round(float(r.get("score", 0.0)), 3)})
+        return out
+
+
+def find_knowledge_base(name: str = KB_NAME) -> str | None:
+    """The id of the knowledge base called `name` (bedrock-agent ListKnowledgeBases), or None."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        pages = boto3.client("bedrock-agent").get_paginator("list_knowledge_bases").paginate()
+        for page in pages:
+            for kb in page["knowledgeBaseSummaries"]:
+                if kb["name"] == name and kb.get("status") == "ACTIVE":
+                    return kb["knowledgeBaseId"]
+    except (BotoCoreError, ClientError):
+        return None
+    return None
+
+
+class LocalIndex:
+    """Fallback when no Bedrock knowledge base exists (live mode before lab 03): lab 03's
+    corpus chunked by section and embedded in this process with the engine's local embeddings
+    (WordLlama). Score = 0.7 x cosine + 0.3 x BM25 normalised to the best hit."""
+
+    kind = "local index (no Bedrock knowledge base found)"
 
     def __init__(self, chunks: list[dict]):
         from rank_bm25 import BM25Okapi
@@ -289,7 +331,7 @@ class KnowledgeBase:
         self.bm25 = BM25Okapi([_tokens(c["title"] + " " + c["text"]) for c in chunks])
 
     @classmethod
-    def from_corpus(cls, corpus: Path = CORPUS_DIR, max_words: int = 160) -> "KnowledgeBase":
+    def from_corpus(cls, corpus: Path = CORPUS_DIR, max_words: int = 160) -> "LocalIndex":
         chunks = []
         for path in sorted(corpus.iterdir()):
             if path.suffix not in (".md", ".txt", ".pdf"):
@@ -311,21 +353,32 @@ class KnowledgeBase:
         bm = bm / bm.max() if bm.max() > 0 else bm
         score = 0.7 * cos + 0.3 * bm
         order = np.argsort(-score, kind="stable")[:k]
-        return [{**self.chunks[i], "score": round(float(score[i]), 3)} for i in order]
+        return [{"doc_id": self.chunks[i]["doc_id"], "title": self.chunks[i]["title"],
+                 "text": self.chunks[i]["text"], "score": round(float(score[i]), 3)}
+                for i in order]
 
 
-_kb_lock = threading.Lock()
+_retrievers: dict[int, Any] = {}
+_retriever_lock = threading.Lock()
+
+
+def retriever():
+    """The knowledge tool's backend for the current workshop session: lab 03's Bedrock
+    knowledge base when ListKnowledgeBases finds it (offline: the engine's built-in one),
+    else the local index. Chosen once per `utils.setup()`."""
+    from utils.setup import current
+
+    key = id(current())
+    with _retriever_lock:
+        if key not in _retrievers:
+            kb_id = find_knowledge_base()
+            _retrievers[key] = BedrockKnowledgeBase(kb_id) if kb_id else _local_index()
+        return _retrievers[key]
 
 
 @lru_cache(maxsize=1)
-def _kb() -> KnowledgeBase:
-    return KnowledgeBase.from_corpus()
-
-
-def knowledge_base() -> KnowledgeBase:
-    """The lab's shared index (built once per process, ~1 s)."""
-    with _kb_lock:
-        return _kb()
+def _local_index() -> LocalIndex:
+    return LocalIndex.from_corpus()
 
 
 def _tokens(text: str) -> list[str]:
@@ -596,3 +649,273 @@ def run_agent(client, model_id: str, question: str, toolbox: Toolbox, *,
     run.stopped = "max_steps"
     run.answer = _text(messages[-2]) if len(messages) > 1 else ""
     return run
+
+
+# =========================================================================== other frameworks
+
+
+def langchain_tools(toolbox: Toolbox) -> list:
+    """The toolbox as LangChain tools (same names, descriptions and JSON schemas). A failing
+    call raises ToolException, which LangChain turns into a ToolMessage with status 'error'
+    (sent to Bedrock as a toolResult with status 'error')."""
+    from langchain_core.tools import StructuredTool, ToolException
+
+    def make(name: str):
+        def run(**kwargs) -> str:
+            call = toolbox.execute(name, kwargs)
+            if call.status == "error":
+                raise ToolException(str(call.output))
+            return json.dumps(call.output, default=str)
+        return run
+
+    return [StructuredTool.from_function(
+        func=make(name), name=name, description=spec["description"],
+        args_schema=spec["inputSchema"]["json"], handle_tool_error=True)
+        for name, spec in toolbox.specs.items()]
+
+
+def strands_tools(toolbox: Toolbox) -> list:
+    """The toolbox as Strands tools (PythonAgentTool: the same specs, results as toolResult)."""
+    from strands.tools.tools import PythonAgentTool
+
+    def make(name: str):
+        def run(tool_use: dict, **_: Any) -> dict:
+            call = toolbox.execute(name, tool_use.get("input") or {})
+            return Toolbox.result_block(tool_use["toolUseId"], call)["toolResult"]
+        return run
+
+    return [PythonAgentTool(name, spec, make(name)) for name, spec in toolbox.specs.items()]
+
+
+class StrandsLoopGuard:
+    """A Strands hook provider: cancels a tool call the LoopDetector flags (the model gets an
+    error result instead), so the agent cannot repeat the same call forever."""
+
+    def __init__(self, detector_factory: Callable[[], LoopDetector] = LoopDetector):
+        self.factory = detector_factory
+        self.detector = detector_factory()
+        self.blocked: list[str] = []
+
+    def register_hooks(self, registry, **_: Any) -> None:
+        from strands.hooks import BeforeInvocationEvent, BeforeToolCallEvent
+
+        registry.add_callback(BeforeInvocationEvent, self._reset)
+        registry.add_callback(BeforeToolCallEvent, self._check)
+
+    def _reset(self, event) -> None:
+        self.detector = self.factory()
+
+    def _check(self, event) -> None:
+        why = self.detector.check(event.tool_use["name"], event.tool_use.get("input") or {})
+        if why:
+            self.blocked.append(why)
+            event.cancel_tool = f"Loop detected ({why}). Use the results you already have."
+
+
+class LogWindow:
+    """Model calls any framework makes, read from the workshop's invocation log (the same
+    records CloudWatch invocation logging would hold), plus the toolbox's tool calls."""
+
+    def __init__(self, toolbox: Toolbox):
+        from utils.setup import current
+
+        ws = current()
+        self.logger = ws.logger if ws is not None else None
+        self.toolbox = toolbox
+        self.start_record = len(self.logger.records) if self.logger else 0
+        self.start_call = len(toolbox.calls)
+
+    def run(self, framework: str, question: str, model_id: str, answer: str,
+            stopped: str) -> AgentRun:
+        run = AgentRun(framework, question, model_id, answer=answer, stopped=stopped)
+        records = self.logger.records[self.start_record:] if self.logger else []
+        steps: list[Step] = []
+        for r in records:
+            if r.get("operation") not in ("Converse", "ConverseStream"):
+                continue
+            body = (r.get("output") or {}).get("outputBodyJson") or {}
+            stop = (body.get("stopReason") if isinstance(body, dict) else None) or (
+                "error" if r.get("error") else "")
+            text = ""
+            if isinstance(body, dict):
+                text = "".join(b.get("text", "") for b in ((body.get("output") or {}).get(
+                    "message") or {}).get("content", []) if isinstance(b, dict))
+            tin = r["input"].get("inputTokenCount", 0)
+            tout = r["output"].get("outputTokenCount", 0)
+            ended = dt_epoch(r["timestamp"])
+            steps.append(Step("model", r["modelId"].split(".")[-1][:24], text, tin, tout,
+                              r.get("latencyMs", 0.0), stop, cost_usd(r["modelId"], tin, tout),
+                              ended))
+        for call in self.toolbox.calls[self.start_call:]:
+            run.tool_calls.append(call)
+            steps.append(Step("tool", call.name, short(json.dumps(call.output, default=str),
+                                                       200), latency_ms=call.ms,
+                              status=call.status, ended=call.ended))
+        steps.sort(key=lambda s: (s.ended, s.kind != "model"))
+        for i, s in enumerate(steps):  # a tool_use step's detail: the calls it asked for
+            if s.kind == "model" and s.status == "tool_use":
+                names = []
+                for nxt in steps[i + 1:]:
+                    if nxt.kind == "model":
+                        break
+                    names.append(nxt.name)
+                s.detail = "asks for " + ", ".join(names) if names else s.detail
+        run.steps = steps
+        return run
+
+
+def dt_epoch(timestamp: str) -> float:
+    """Epoch seconds of an ISO timestamp like 2024-01-01T00:00:00.000Z."""
+    import datetime
+
+    return datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+
+
+def message_text(message: Any) -> str:
+    """The text of a LangChain message or a Converse/Strands message dict."""
+    if isinstance(message, dict):
+        return _text(message)
+    content = getattr(message, "content", "")
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+
+
+def run_langgraph(agent, question: str, toolbox: Toolbox, model_id: str,
+                  recursion_limit: int = 13, framework: str = "langgraph") -> AgentRun:
+    """Invoke a LangGraph agent (create_agent / create_react_agent) on one question and
+    build its run from the invocation log. recursion_limit bounds the graph's steps
+    (2 per model-plus-tools round, +1)."""
+    from langgraph.errors import GraphRecursionError
+
+    window = LogWindow(toolbox)
+    try:
+        out = agent.invoke({"messages": [{"role": "user", "content": question}]},
+                           config={"recursion_limit": recursion_limit})
+        answer, stopped = message_text(out["messages"][-1]), "end_turn"
+    except GraphRecursionError:
+        answer, stopped = "", "max_steps"
+    return window.run(framework, question, model_id, answer, stopped)
+
+
+def run_strands(make_agent: Callable[[], Any], question: str, toolbox: Toolbox,
+                model_id: str, framework: str = "strands") -> AgentRun:
+    """Run a fresh Strands agent on one question; build its run from the invocation log."""
+    window = LogWindow(toolbox)
+    agent = make_agent()
+    result = agent(question)
+    return window.run(framework, question, model_id, message_text(result.message),
+                      str(result.stop_reason))
+
+
+# =========================================================================== evaluation
+
+
+def load_tasks(path: Path = TASKS_FILE) -> list[dict]:
+    """The lab's task set: question, expected tool calls, strings the answer must contain."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"(?<=\d),(?=\d{3})", "", str(text)).lower()
+
+
+def _same_value(key: str, expected: Any, actual: Any) -> bool:
+    if key == "expression":  # compare what the expressions compute, not how they are written
+        try:
+            return abs(calculator(str(expected))["result"] - calculator(str(actual))["result"]) < 1e-6
+        except ToolError:
+            return False
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            _same_value(k, v, actual.get(k)) for k, v in expected.items())
+    if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+        return isinstance(actual, (int, float)) and abs(expected - actual) < 0.01
+    return _norm(expected).strip() == _norm(actual).strip()
+
+
+def match_calls(expected: list[dict], actual: list[tuple[str, dict]]) -> int:
+    """How many expected calls an actual call matches (same name, the expected input keys
+    equal; each actual call used once)."""
+    left = list(actual)
+    hits = 0
+    for exp in expected:
+        for i, (name, given) in enumerate(left):
+            if name == exp["name"] and _same_value("", exp.get("input", {}), given):
+                hits += 1
+                left.pop(i)
+                break
+    return hits
+
+
+def score_run(task: dict, run: AgentRun) -> dict:
+    """One evaluation row: tool-call accuracy, answer check, success, tokens, cost."""
+    expected, actual = task["expected_calls"], run.calls()
+    hits = match_calls(expected, actual)
+    denom = max(len(expected), len(actual))
+    accuracy = hits / denom if denom else 1.0
+    answer = _norm(run.answer)
+    answer_ok = all(any(_norm(alt) in answer for alt in (want if isinstance(want, list)
+                                                         else [want]))
+                    for want in task["answer_contains"])
+    completed = run.stopped in ("end_turn", "stop_sequence")
+    right_tools = sorted(n for n, _ in actual) == sorted(c["name"] for c in expected)
+    return {"task": task["id"], "category": task["category"], "framework": run.framework,
+            "tool calls": len(actual), "right tools": right_tools,
+            "call accuracy": round(accuracy, 3), "answer ok": answer_ok,
+            "success": completed and answer_ok and hits == len(expected) and (
+                bool(expected) or not actual),
+            "model calls": len(run.model_steps), "in tok": run.input_tokens,
+            "out tok": run.output_tokens, "cost $": run.cost_usd, "stopped": run.stopped}
+
+
+def evaluate(runner: Callable[[str], AgentRun], tasks: list[dict], label: str = "") -> list[dict]:
+    """Run every task through `runner(question) -> AgentRun` and score it (tqdm progress)."""
+    from tqdm.auto import tqdm
+
+    rows = []
+    for task in tqdm(tasks, desc=label or "tasks", leave=False):
+        rows.append(score_run(task, runner(task["question"])))
+    return rows
+
+
+def summarise(rows: list[dict], by: str = "framework") -> list[dict]:
+    """Per framework (or category): success rate, tool-call accuracy, tokens and cost."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r[by], []).append(r)
+    out = []
+    for key, rs in groups.items():
+        n = len(rs)
+        out.append({by: key, "tasks": n,
+                    "success rate": round(sum(r["success"] for r in rs) / n, 3),
+                    "tool-call accuracy": round(sum(r["call accuracy"] for r in rs) / n, 3),
+                    "right tools": round(sum(r["right tools"] for r in rs) / n, 3),
+                    "model calls/task": round(sum(r["model calls"] for r in rs) / n, 2),
+                    "tokens/task": round(sum(r["in tok"] + r["out tok"] for r in rs) / n),
+                    "cost $/task": round(sum(r["cost $"] for r in rs) / n, 7)})
+    return out
+
+
+def plot_evaluation(summary_rows: list[dict], by: str = "framework"):
+    """Bars: success rate and tool-call accuracy per framework; tokens per task beside."""
+    import matplotlib.pyplot as plt
+
+    names = [r[by] for r in summary_rows]
+    x = range(len(names))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
+    w = 0.38
+    ax1.bar([i - w / 2 for i in x], [r["success rate"] for r in summary_rows], w,
+            label="task success rate")
+    ax1.bar([i + w / 2 for i in x], [r["tool-call accuracy"] for r in summary_rows], w,
+            label="tool-call accuracy")
+    ax1.set_ylim(0, 1.05)
+    ax1.set_title("Quality per framework")
+    ax1.legend(fontsize=8, loc="lower right")
+    ax2.bar(list(x), [r["tokens/task"] for r in summary_rows], color="#72b7b2")
+    ax2.set_title("Tokens per task (input + output)")
+    for ax in (ax1, ax2):
+        ax.set_xticks(list(x))
+        ax.set_xticklabels(names)
+    fig.tight_layout()
+    return fig

@@ -47,6 +47,7 @@ from local_bedrock.text.types import GenerationRequest, GenerationResult, Turn
 MARKER = "[local engine]"
 THRESHOLD = 0.25  # below this score no tool fits a part of the request
 W_COS, W_LEX, W_EV = 0.45, 0.25, 0.3  # score = weighted cosine + word overlap + input evidence
+W_GAP = 0.1  # minus this x the share of precise required inputs (ids, emails...) not found
 MAX_TOOL_ROUNDS = 4  # tool-use turns per request before the engine answers with what it has
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -166,7 +167,8 @@ def rank_tools(text: str, specs: list[dict]) -> list[ToolScore]:
         lex = len(shared) / len(qwords) if qwords else 0.0
         filled = fill_arguments(_schema(spec), text)
         ev = _evidence(_schema(spec), filled)
-        score = W_COS * cos + W_LEX * lex + W_EV * ev
+        gap = _missing_specific(_schema(spec), filled)
+        score = W_COS * cos + W_LEX * lex + W_EV * ev - W_GAP * gap
         out.append(ToolScore(spec["name"], round(score, 4), round(cos, 4), round(lex, 4),
                              round(ev, 4), shared))
     return sorted(out, key=lambda s: (-s.score, s.name))
@@ -203,19 +205,28 @@ def plan(question: str, specs: list[dict], context: str = "") -> list[PlannedCal
     specs = [_spec(s) for s in specs]
     by_name = {s["name"]: s for s in specs}
     groups: list[list] = []  # [start, end, ranking]
+    pending = None  # a leading statement waiting for the request after it
     for a, b in _split_spans(question) or [(0, len(question))]:
+        if pending is not None:
+            a, pending = pending, None
         part = question[a:b]
+        if not _is_request(part) and b < len(question.rstrip()) and not groups:
+            pending = a  # "My order X arrived damaged. Please open a ticket": one request
+            continue
         ranking = rank_tools(part, specs)
         best = ranking[0]
         if groups:
             prev_best = groups[-1][2][0]
             same_tool_incomplete = (best.name == prev_best.name and not fill_arguments(
                 _schema(by_name[best.name]), part).complete)
-            if best.score < THRESHOLD or same_tool_incomplete or prev_best.score < THRESHOLD:
+            if (best.score < THRESHOLD or same_tool_incomplete or prev_best.score < THRESHOLD
+                    or not _is_request(part)):
                 start = groups[-1][0]
                 groups[-1] = [start, b, rank_tools(question[start:b], specs)]
                 continue
         groups.append([a, b, ranking])
+    if pending is not None:
+        groups.append([pending, len(question), rank_tools(question[pending:], specs)])
     calls: list[PlannedCall] = []
     for a, b, ranking in groups:
         text = question[a:b]
@@ -234,6 +245,20 @@ def plan(question: str, specs: list[dict], context: str = "") -> list[PlannedCal
             seen.add(key)
             unique.append(c)
     return sorted(unique, key=lambda c: not c.filled.complete)  # callable ones first
+
+
+_REQUEST = re.compile(
+    r"^\W*(?:what|what's|how|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did|"
+    r"can|could|would|will|should|shall|may|please|list|show|find|look|check|get|tell|give|"
+    r"convert|calculate|compute|work|search|open|create|file|raise|compare|cancel|track|"
+    r"send|book|add|sum|multiply|divide|subtract|evaluate|i\s+need|i\s+want|i'd\s+like|"
+    r"i\s+would\s+like|let\s+me\s+know|then|also)\b", re.I)
+
+
+def _is_request(part: str) -> bool:
+    """A question or an instruction, as opposed to a statement that only gives details
+    ("my email is ...", "ORD-20410"), which belongs to the request beside it."""
+    return part.rstrip().endswith("?") or _REQUEST.search(part) is not None
 
 
 # =========================================================================== argument filling
@@ -576,6 +601,8 @@ def extract_expression(text: str) -> str | None:
             return f"({' + '.join(nums)}) / {len(nums)}"
     num = r"\d+(?:\.\d+)?"
     t = re.sub(rf"({num})\s*%\s*off\s*(?:of\s*)?({num})", r"\2 * (1 - \1 / 100)", t)
+    t = re.sub(rf"({num})\s+(?:with|after|at)\s+(?:a\s+)?({num})\s*%\s*(?:off|discount)",
+               r"\1 * (1 - \2 / 100)", t)
     t = re.sub(rf"({num})\s*([-+])\s*({num})\s*%", lambda m: (
         f"{m.group(1)} * (1 {m.group(2)} {m.group(3)} / 100)"), t)
     t = re.sub(rf"({num})\s*%\s*of\s*", r"\1 / 100 * ", t)
@@ -759,6 +786,27 @@ def _evidence(schema: dict, filled: Filled) -> float:
     if not req:
         return 0.0
     return sum(filled.strength.get(p, 0.0) for p in req) / len(req)
+
+
+def _missing_specific(schema: dict, filled: Filled) -> float:
+    """Share of required fields that need a precise value (pattern, format, number) and were
+    not found: a tool the request cannot feed ranks below one it can."""
+    req = _required_leaves(schema)
+    precise = [p for p in req if _is_precise(_leaf(schema, p))]
+    if not req or not precise:
+        return 0.0
+    return sum(1 for p in precise if filled.strength.get(p, 0.0) < 0.5) / len(req)
+
+
+def _is_precise(leaf: dict) -> bool:
+    return bool(leaf.get("pattern") or leaf.get("format") or _type_of(leaf) in (
+        "number", "integer"))
+
+
+def _leaf(schema: dict, path: str) -> dict:
+    for key in path.split("."):
+        schema = (schema.get("properties") or {}).get(key, {})
+    return schema
 
 
 def _required_leaves(schema: dict, path: str = "") -> list[str]:
@@ -1086,10 +1134,10 @@ def _passages(data: Any) -> list[tuple[str, str, str]]:
 def _best_passages(passages: list[tuple[str, str, str]], question: str) -> str:
     """The two sentences of the passages that best answer the question, with sources.
     A sentence is scored with its passage's title (section headings carry meaning)."""
-    from local_bedrock.text.responder import sentences
 
-    cands = [(src, " ".join(s.split()), rank, title)
-             for rank, (src, title, text) in enumerate(passages) for s in sentences(text)]
+    cands = [(src, sentence, rank, heading)
+             for rank, (src, title, text) in enumerate(passages)
+             for heading, sentence in _sections(text, title)]
     if not cands:
         return "no passages."
     scores = _sentence_scores(question, [f"{t}: {s}" if t else s for _, s, _, t in cands])
@@ -1097,6 +1145,25 @@ def _best_passages(passages: list[tuple[str, str, str]], question: str) -> str:
     order = np.argsort(-scores, kind="stable")[:2].tolist()
     return " ".join(f"{cands[i][1]} [{cands[i][0]}]" if cands[i][0] else cands[i][1]
                     for i in order)
+
+
+def _sections(text: str, title: str) -> list[tuple[str, str]]:
+    """(heading, sentence) pairs: each sentence with the markdown heading above it."""
+    from local_bedrock.text.responder import sentences
+
+    out = []
+    heading = title
+    for block in re.split(r"\n(?=#{1,6}\s)", text):
+        m = re.match(r"#{1,6}\s+(.+)", block)
+        if m:
+            heading = f"{title} - {m.group(1).strip()}" if title else m.group(1).strip()
+            block = block[m.end():]
+        for piece in re.split(r"\n(?=\|)", block):  # table rows are answers on their own
+            if re.fullmatch(r"\s*\|[\s|:-]*\|?\s*", piece):
+                continue
+            out += [(heading, " ".join(s.split())) for s in sentences(piece)
+                    if not s.lstrip().startswith("#")]
+    return out
 
 
 def _best_sentences(text: str, question: str) -> str:
@@ -1130,8 +1197,15 @@ def _sentence_scores(question: str, cands: list[str]) -> np.ndarray:
     qw = _content_words(question)
     lex = np.array([len(qw & _content_words(c)) / (len(qw) or 1) for c in cands])
     bonus = np.zeros(len(cands))
+    codes = {w for w in _WORD.findall(question.lower()) if re.search(r"\d", w)
+             and re.search(r"[a-z]", w)}  # E22, v3, kp-205: exact identifiers
+    if codes:  # the rarer an identifier among the candidates, the more its match counts
+        words = [set(_WORD.findall(c.lower())) for c in cands]
+        df = {code: sum(code in w for w in words) for code in codes}
+        bonus += 0.5 * np.array([max([1 / df[code] for code in codes & w] or [0.0])
+                                 for w in words])
     for asks, answer in _ANSWER_TYPES:
         if asks.search(question):
-            bonus = 0.2 * np.array([answer.search(c) is not None for c in cands], dtype=float)
+            bonus += 0.2 * np.array([answer.search(c) is not None for c in cands], dtype=float)
             break
     return 0.6 * cos + 0.4 * lex + bonus
