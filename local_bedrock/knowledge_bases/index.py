@@ -5,7 +5,8 @@ both search the same way. It depends on faiss-cpu and rank-bm25 only (not on Lan
 
 - `VectorIndex`: cosine similarity (inner product of L2-normalised vectors). `kind="flat"` is
   exact (IndexFlatIP); `kind="ivf"` (IndexIVFFlat) clusters the vectors into `nlist` cells and
-  searches the `nprobe` nearest cells: approximate, much faster on large collections.
+  searches the `nprobe` nearest cells (default nlist = sqrt(n), nprobe = 16): approximate,
+  much faster on large collections.
 - `KeywordIndex`: BM25 (Okapi) over lower-cased word tokens without stop words.
 - `rrf`: reciprocal rank fusion of several rankings (the hybrid search of this workshop).
 - `ChunkIndex`: chunks + both indexes + an embedding function, searched semantically,
@@ -63,7 +64,7 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
 class VectorIndex:
     """Cosine-similarity search over vectors with faiss (exact flat, or approximate IVF)."""
 
-    def __init__(self, dim: int, kind: str = "flat", nlist: int | None = None, nprobe: int = 8):
+    def __init__(self, dim: int, kind: str = "flat", nlist: int | None = None, nprobe: int = 16):
         if kind not in ("flat", "ivf"):
             raise ValueError("kind must be 'flat' (exact) or 'ivf' (approximate)")
         self.dim, self.kind, self.nlist, self.nprobe = dim, kind, nlist, nprobe
@@ -87,11 +88,15 @@ class VectorIndex:
             raise ValueError(f"vectors have {vectors.shape[1]} dimensions, index has {self.dim}")
         if self._index is None:
             faiss = _faiss()
-            nlist = self.nlist or max(1, min(4096, int(4 * np.sqrt(len(vectors)))))
+            nlist = self.nlist or max(1, min(4096, int(np.sqrt(len(vectors))), len(vectors) // 39))
             nlist = min(nlist, len(vectors))
             quantizer = faiss.IndexFlatIP(self.dim)
             index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
-            index.train(vectors)
+            sample = vectors
+            if len(vectors) > 64 * nlist:  # k-means needs ~40-256 points per cell, not all
+                rows = np.random.default_rng(0).choice(len(vectors), 64 * nlist, replace=False)
+                sample = vectors[np.sort(rows)]
+            index.train(sample)
             index.nprobe = min(self.nprobe, nlist)
             self.nlist, self._index, self._quantizer = nlist, index, quantizer
         self._index.add(vectors)

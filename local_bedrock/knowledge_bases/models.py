@@ -202,11 +202,16 @@ class KnowledgeBase:
 
 
 def embed_batched(texts: list[str], dimensions: int, batch: int = 512) -> np.ndarray:
-    """Embed texts in batches (one local model call per batch, not per text)."""
+    """Embed texts in batches (one local model call per batch, not per text); texts of similar
+    length go together, so less padding is computed."""
     if not texts:
         return np.zeros((0, dimensions), np.float32)
-    parts = [embeddings.embed(texts[i:i + batch], dimensions) for i in range(0, len(texts), batch)]
-    return np.vstack(parts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.empty((len(texts), dimensions), np.float32)
+    for i in range(0, len(order), batch):
+        rows = order[i:i + batch]
+        out[rows] = embeddings.embed([texts[j] for j in rows], dimensions)
+    return out
 
 
 # ------------------------------------------------------------------- the built-in corpus
