@@ -130,10 +130,21 @@ def converse_stream(engine, params: dict) -> dict:
     if blocked is not None:
         return {"stream": _events_from_output(blocked)}
     result = generate(engine, req)
-    return {"stream": _events(engine, params, req, result)}
+    trace = None
+    if params.get("guardrailConfig"):  # the whole answer is checked before it streams (sync mode)
+        checked = engine.guardrail_output(params, req, {
+            "output": {"message": {"role": "assistant", "content": _content(result)}},
+            "stopReason": result.stop_reason, "usage": _usage(result), "metrics": {"latencyMs": 1}})
+        blocks = checked["output"]["message"]["content"]
+        result.text = "".join(b["text"] for b in blocks if "text" in b)
+        result.tool_uses = [b["toolUse"] for b in blocks if "toolUse" in b]
+        result.stop_reason = checked["stopReason"]
+        trace = checked.get("trace")
+    return {"stream": _events(engine, params, req, result, trace)}
 
 
-def _events(engine, params: dict, req: GenerationRequest, result: GenerationResult) -> Iterator[dict]:
+def _events(engine, params: dict, req: GenerationRequest, result: GenerationResult,
+            trace: dict | None = None) -> Iterator[dict]:
     start = time.perf_counter()
     yield {"messageStart": {"role": "assistant"}}
     index = 0
@@ -153,7 +164,10 @@ def _events(engine, params: dict, req: GenerationRequest, result: GenerationResu
         index += 1
     yield {"messageStop": {"stopReason": result.stop_reason}}
     latency = result.latency_ms + int((time.perf_counter() - start) * 1000)
-    yield {"metadata": {"usage": _usage(result), "metrics": {"latencyMs": max(latency, 1)}}}
+    meta = {"usage": _usage(result), "metrics": {"latencyMs": max(latency, 1)}}
+    if trace:
+        meta["trace"] = trace
+    yield {"metadata": meta}
 
 
 def _events_from_output(out: dict) -> Iterator[dict]:
