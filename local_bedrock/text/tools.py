@@ -204,33 +204,36 @@ def plan(question: str, specs: list[dict], context: str = "") -> list[PlannedCal
     """The tool calls a request asks for: parts grouped, a tool per group, inputs filled."""
     specs = [_spec(s) for s in specs]
     by_name = {s["name"]: s for s in specs}
-    groups: list[list] = []  # [start, end, ranking]
+    # groups: [start, end, selector]; the selector (the request itself) picks the tool, the
+    # whole group (with the statements that give details) fills its input
+    groups: list[list] = []
     pending = None  # a leading statement waiting for the request after it
     for a, b in _split_spans(question) or [(0, len(question))]:
+        part = question[a:b]
         if pending is not None:
             a, pending = pending, None
-        part = question[a:b]
         if not _is_request(part) and b < len(question.rstrip()) and not groups:
             pending = a  # "My order X arrived damaged. Please open a ticket": one request
             continue
-        ranking = rank_tools(part, specs)
-        best = ranking[0]
+        best = rank_tools(part, specs)[0]
         if groups:
-            prev_best = groups[-1][2][0]
+            start, _, selector = groups[-1]
+            prev_best = rank_tools(selector, specs)[0]
+            if prev_best.score < THRESHOLD:
+                groups[-1] = [start, b, question[start:b]]
+                continue
             same_tool_incomplete = (best.name == prev_best.name and not fill_arguments(
                 _schema(by_name[best.name]), part).complete)
-            if (best.score < THRESHOLD or same_tool_incomplete or prev_best.score < THRESHOLD
-                    or not _is_request(part)):
-                start = groups[-1][0]
-                groups[-1] = [start, b, rank_tools(question[start:b], specs)]
+            if best.score < THRESHOLD or same_tool_incomplete or not _is_request(part):
+                groups[-1] = [start, b, selector]
                 continue
-        groups.append([a, b, ranking])
+        groups.append([a, b, part])
     if pending is not None:
-        groups.append([pending, len(question), rank_tools(question[pending:], specs)])
+        groups.append([pending, len(question), question[pending:]])
     calls: list[PlannedCall] = []
-    for a, b, ranking in groups:
+    for a, b, selector in groups:
         text = question[a:b]
-        best = ranking[0]
+        best = rank_tools(selector, specs)[0]
         if best.score < THRESHOLD:
             continue
         spec = by_name[best.name]
@@ -434,12 +437,17 @@ class _Filler:
             if required:
                 self._note(path, "the schema's default", 0.0, required)
             return schema["default"] if required else None
-        if required and all(isinstance(v, str) for v in values) and len(values) > 1:
-            sims = embeddings.similarity([self.text], [v.replace("_", " ") for v in values])[0]
+        named = {str(h[0]) for h in _enum_hits(values, schema.get("description", ""),
+                                                self.text)}
+        left = [v for v in values if str(v) not in used and str(v) not in named]
+        if required and all(isinstance(v, str) for v in values) and len(left) > 1:
+            # values the request names for another field (e.g. "to pounds") are not guessed
+            sims = embeddings.similarity([self.text], [v.replace("_", " ") for v in left])[0]
             best = int(np.argmax(sims))
             self._note(path, f"the closest enum value by meaning ({sims[best]:.2f})", 0.2,
                        required)
-            return values[best]
+            used.add(str(left[best]))
+            return left[best]
         return None
 
     # -- booleans and arrays ------------------------------------------------------------------
@@ -690,8 +698,8 @@ def _direction_filter(name: str, hits: list, text: str) -> list:
     low = text.lower()
     out = []
     for h in hits:
-        before = low[max(0, h[1] - 8):h[1]]
-        says_to = re.search(r"\b(to|into|in)\s*$", before) is not None
+        before = low[max(0, h[1] - 16):h[1]] if h[1] else ""
+        says_to = re.search(r"\b(to|into|in)\s+(?:[a-z]+\s+)?$", before) is not None
         if says_to == target:
             out.append(h)
     return out
