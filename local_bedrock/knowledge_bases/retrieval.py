@@ -208,9 +208,37 @@ def citations(answer: str, hits: list[Hit]) -> list[dict]:
             for s, e, i in parts]
 
 
+def _generate(engine, req, hits: list[Hit], question: str):
+    """The generation step: the responder's extractive answer over the retrieved passages.
+
+    The responder's general entry point also guesses at classification and JSON prompts, which
+    passages full of lists can set off; a knowledge base answer is always a question over
+    documents, so the extractive path is used directly. With WORKSHOP_LOCAL_LLM_URL set, the
+    prompt goes to that local model instead, like Converse.
+    """
+    import os
+    import time
+
+    from local_bedrock.runtime.converse import generate
+    from local_bedrock.text import responder
+
+    if os.environ.get("WORKSHOP_LOCAL_LLM_URL"):
+        return generate(engine, req)
+    input_tokens = responder.count_request_tokens(req)
+    engine.faults.admit(req.model_id, input_tokens + req.max_tokens)
+    start = time.perf_counter()
+    engine.faults.first_byte_delay()
+    context = "\n\n".join(h.item.text for h in hits)
+    text = (responder._extractive_answer(context, question) if hits else
+            f"{MARKER} The knowledge base returned no passages, so there is nothing to answer "
+            "from (not in the documents).")
+    result = responder.finish(req, text, input_tokens)
+    result.latency_ms = int((time.perf_counter() - start) * 1000)
+    return result
+
+
 def retrieve_and_generate(engine, st: models.Store, params: dict) -> dict:
     from local_bedrock.runtime import models as runtime_models
-    from local_bedrock.runtime.converse import generate
     from local_bedrock.text.types import GenerationRequest, Turn
 
     config = params.get("retrieveAndGenerateConfiguration") or {}
@@ -255,7 +283,7 @@ def retrieve_and_generate(engine, st: models.Store, params: dict) -> dict:
             out.update(output={"text": text}, citations=[], guardrailAction="INTERVENED")
             history.append({"question": question, "query": query, "answer": text})
             return out
-    result = generate(engine, req)
+    result = _generate(engine, req, hits, question)
     text = result.text
     if guard:
         conv = {"output": {"message": {"role": "assistant", "content": [{"text": text}]}},
