@@ -614,11 +614,20 @@ def mask_from_prompt(image: Image.Image, prompt: str) -> np.ndarray:
             ref = vision.rgb_to_lab(np.array(vision.COLOURS[n], float))
             mask |= np.sqrt(((lab - ref) ** 2).sum(-1)) < 30
         if mask.any():
-            return _grow(mask)
+            return _grow(_fill_holes(mask))
     fg, _ = vision.border_mask(arr)
     if re.search(r"\b(background|backdrop|sky|wall|surroundings)\b", prompt.lower()):
         return ~fg
-    return _grow(fg)
+    return _grow(_fill_holes(fg))
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """Add the pixels the mask encloses (an object's details of another colour)."""
+    h, w = mask.shape
+    img = Image.new("L", (w + 2, h + 2), 0)
+    img.paste(Image.fromarray((mask * 255).astype(np.uint8), "L"), (1, 1))
+    ImageDraw.floodfill(img, (0, 0), 128)
+    return np.asarray(img)[1:-1, 1:-1] != 128
 
 
 def _grow(mask: np.ndarray, px: int = 3) -> np.ndarray:

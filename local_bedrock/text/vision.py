@@ -365,20 +365,31 @@ def document_facts(data: bytes, fmt: str, name: str) -> DocumentFacts:
                          text=text.strip())
 
 
-def _best_sentences(text: str, question: str, k: int = 2) -> list[str]:
+def _best_sentences(text: str, question: str, k: int = 3) -> list[str]:
     from local_bedrock.text.embeddings import embed
     from local_bedrock.text.responder import sentences
 
-    cands = [s for s in sentences(text) if len(s) > 20][:400]
+    cands = [s for s in sentences(text) if len(s) > 8][:400]
     if not cands or not question.strip():
         return cands[:k]
     vecs = embed([question] + cands)
-    qwords = set(re.findall(r"[a-z0-9]{3,}", question.lower()))
-    lex = np.array([len(qwords & set(re.findall(r"[a-z0-9]{3,}", c.lower()))) / (len(qwords) or 1)
-                    for c in cands])
-    scores = 0.6 * (vecs[1:] @ vecs[0]) + 0.4 * lex
-    order = [int(i) for i in np.argsort(scores)[::-1][:k] if scores[i] > 0.3]
+    qwords = _stems(question)
+    lex = np.array([len(qwords & _stems(c)) / (len(qwords) or 1) for c in cands])
+    scores = 0.5 * (vecs[1:] @ vecs[0]) + 0.5 * lex
+    best = float(scores.max())
+    order = [int(i) for i in np.argsort(scores)[::-1][:k]
+             if scores[i] > 0.3 and scores[i] >= 0.7 * best]
     return [cands[i] for i in sorted(order)]
+
+
+_STOPWORDS = set("""the and for with that this what which who how does did are was were has have
+its into from about can could would should will your you our their there here than then when
+where why tell give much many long""".split())
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to four letters ("lasts" and "last" meet)."""
+    return {w[:4] for w in re.findall(r"[a-z0-9]{3,}", text.lower()) if w not in _STOPWORDS}
 
 
 # ----------------------------------------------------------------------------- answering

@@ -262,6 +262,13 @@ def test_mask_prompt_with_a_colour_word_selects_that_colour():
     assert (mask & ~truth).sum() / (~truth).sum() < 0.02
 
 
+def test_mask_prompt_includes_details_the_object_encloses():
+    img = product_shot()
+    ImageDraw.Draw(img).ellipse((246, 246, 266, 266), fill=(255, 255, 255))  # a white dot
+    mask = engine_images.mask_from_prompt(img, "red")
+    assert mask[256, 256] and not mask[10, 10]
+
+
 @pytest.mark.parametrize("params, fragment", [
     ({}, "exactly one of [maskPrompt, maskImage]"),
     ({"maskPrompt": "disc", "maskImage": "AAAA"}, "only one of [maskPrompt, maskImage]"),
