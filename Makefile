@@ -40,7 +40,7 @@ notebooks: install
 	$(TEST_ENV) $(PY) -m pytest -p nbval -q $(NOTEBOOKS) $(NBVAL)
 
 preflight: install  ## execute every notebook in WORKSHOP_MODE (default offline); print a table
-	$(PY) -m utils.preflight
+	$(PY) -m utils.preflight $(NB)
 
 lint: install
 	$(VENV)/bin/ruff check utils local_bedrock tests benchmarks
