@@ -288,12 +288,15 @@ def plot_timeseries(rows: list[dict], title: str = ""):
             axes[0].plot([r["Timestamp"] for r in mine], [r[f"LatencyP{q}Ms"] for r in mine],
                          style, marker=".", color=colours[i % len(colours)],
                          label=f"{model.split('.')[-1][:20]} p{q}")
-    axes[0].set_title("InvocationLatency (ms)")
+    axes[0].set_title("InvocationLatency (ms, log scale)")
+    if any(r["LatencyP50Ms"] for r in rows):
+        axes[0].set_yscale("log")
     total = {t: defaultdict(int) for t in times}
     for r in rows:
         for name in _COUNTS:
             total[r["Timestamp"]][name] += r[name]
-    width = (times[1] - times[0]).total_seconds() / 86400 * 0.8 if len(times) > 1 else 0.0005
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    width = min(gaps) / 86400 * 0.8 if gaps else 0.0005  # bar width: 80 % of one period
     axes[1].bar(times, [total[t]["InputTokenCount"] for t in times], width,
                 label="InputTokenCount", color="#4c78a8")
     axes[1].bar(times, [total[t]["OutputTokenCount"] for t in times], width,

@@ -102,9 +102,13 @@ def evaluate_alarm(alarm, metric_data: list, now: dt.datetime | None = None) -> 
             return alarm.state_value, alarm.state_reason
         return "INSUFFICIENT_DATA", (f"Insufficient Data: {n} datapoint"
                                      f"{'s were' if n > 1 else ' was'} unknown.")
-    return "OK", (f"Threshold Crossed: no datapoints were {words} the threshold "
-                  f"({alarm.threshold:g}) in the last {n} period{'s' if n > 1 else ''}"
-                  + (f" [{shown}]." if shown else "."))
+    if not present:
+        return "OK", (f"Threshold Crossed: no datapoints were received for {n} period"
+                      f"{'s' if n > 1 else ''} and {missing} missing datapoint"
+                      f"{'s were' if missing > 1 else ' was'} treated as [NonBreaching].")
+    return "OK", (f"Threshold Crossed: {len(present)} datapoint{'s' if len(present) > 1 else ''} "
+                  f"[{shown}] {'were' if len(present) > 1 else 'was'} not {words} the threshold "
+                  f"({alarm.threshold:g}).")
 
 
 def _aware(t: dt.datetime) -> dt.datetime:
