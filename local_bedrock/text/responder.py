@@ -28,7 +28,7 @@ MARKER = "[local engine]"
 _calls: Counter = Counter()
 _calls_lock = threading.Lock()
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n{2,}|\n(?=[-*•#\d])")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n{2,}|\n(?=[-*•#]|\d+[.)]\s)")
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = set("""a an the and or but if of to in on at for with by from as is are was were be been
 being it its this that these those what which who whom whose when where why how do does did can

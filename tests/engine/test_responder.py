@@ -204,3 +204,9 @@ def test_the_last_schema_in_format_instructions_is_followed(runtime):
     data = json.loads(text(ask(runtime, prompt)))
     jsonschema.validate(data, real)
     assert set(data) == {"team", "product", "summary"} and data["team"] == "shipping"
+
+
+def test_a_line_wrapped_before_a_number_stays_one_sentence():
+    text = "On one charge it can mow up to\n1,200 square metres of lawn.\n- Empty the bin."
+    assert responder.sentences(text) == [
+        "On one charge it can mow up to\n1,200 square metres of lawn.", "- Empty the bin."]
