@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-import botocore.handlers
 from botocore.awsrequest import AWSResponse
 
 from local_bedrock.engine import Engine
+from local_bedrock.hooks import install_global, uninstall_global
 from local_bedrock.wire.protocol import Request
 
 
@@ -77,12 +77,8 @@ class InProcessTransport:
 
     def attach_globally(self) -> None:
         """Hook into every botocore session created from now on (as moto does)."""
-        entry = ("before-send", self)
-        if entry not in botocore.handlers.BUILTIN_HANDLERS:
-            botocore.handlers.BUILTIN_HANDLERS.append(entry)
+        install_global([("before-send", self)])
 
     def detach_globally(self) -> None:
         """Undo attach_globally (sessions already created keep the hook)."""
-        entry = ("before-send", self)
-        while entry in botocore.handlers.BUILTIN_HANDLERS:
-            botocore.handlers.BUILTIN_HANDLERS.remove(entry)
+        uninstall_global([("before-send", self)])

@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-import botocore.handlers
 from botocore.response import StreamingBody
+
+from local_bedrock.hooks import install_global, uninstall_global
 
 LOGGED_OPERATIONS = ("Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream")
 LOG_FILE = "invocations.jsonl"
@@ -149,15 +150,11 @@ class InvocationLogger:
 
     def install(self) -> None:
         """Hook into every botocore session created from now on."""
-        for entry in self.handlers():
-            if entry not in botocore.handlers.BUILTIN_HANDLERS:
-                botocore.handlers.BUILTIN_HANDLERS.append(entry)
+        install_global(self.handlers())
 
     def uninstall(self) -> None:
         """Remove the hooks (sessions already created keep them)."""
-        for entry in self.handlers():
-            while entry in botocore.handlers.BUILTIN_HANDLERS:
-                botocore.handlers.BUILTIN_HANDLERS.remove(entry)
+        uninstall_global(self.handlers())
 
 
 def _json_or_text(data: bytes) -> Any:

@@ -6,9 +6,9 @@ import io
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-import botocore.handlers
 from botocore.response import StreamingBody
 
+from local_bedrock.hooks import install_global, uninstall_global
 from local_bedrock.replay import Cassette, request_key
 
 RECORDED_SERVICES = ("bedrock-runtime", "bedrock", "bedrock-agent-runtime", "bedrock-agent")
@@ -63,11 +63,8 @@ class Recorder:
 
     def install(self) -> None:
         """Hook into every botocore session created from now on (after the logger's hooks)."""
-        for entry in self.handlers():
-            if entry not in botocore.handlers.BUILTIN_HANDLERS:
-                botocore.handlers.BUILTIN_HANDLERS.append(entry)
+        install_global(self.handlers())
 
     def uninstall(self) -> None:
-        for entry in self.handlers():
-            while entry in botocore.handlers.BUILTIN_HANDLERS:
-                botocore.handlers.BUILTIN_HANDLERS.remove(entry)
+        """Remove the hooks."""
+        uninstall_global(self.handlers())
