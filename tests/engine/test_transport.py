@@ -127,3 +127,28 @@ def test_replay_serves_recordings_and_names_missing_ones(tmp_path):
     with pytest.raises(ClientError, match="no recording"):
         client.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "new"}]}])
     replay.stop()
+
+
+def test_unserved_runtime_operation_says_so(runtime):
+    with pytest.raises(ClientError) as err:
+        runtime.list_async_invokes()
+    assert err.value.response["Error"]["Code"] == "NotImplementedException"
+    assert "not served by the local engine" in err.value.response["Error"]["Message"]
+
+
+def test_an_engine_bug_is_reported_as_such_not_as_bedrock(engine, runtime):
+    def broken(engine, params):  # a deliberately failing handler (test stub)
+        raise KeyError("oops")
+
+    engine.handlers[("bedrock-runtime", "Converse")] = broken
+    with pytest.raises(ClientError) as err:
+        runtime.converse(modelId=MODEL, messages=MSG)
+    assert err.value.response["Error"]["Code"] == "InternalServerException"
+    assert "Local engine bug" in err.value.response["Error"]["Message"]
+
+
+def test_count_tokens_and_get_model_conform(make_client, runtime):
+    out = runtime.count_tokens(modelId=MODEL, input={"converse": {"messages": MSG}})
+    assert_conforms(out, "bedrock-runtime", "CountTokens")
+    got = make_client("bedrock").get_foundation_model(modelIdentifier=MODEL)
+    assert_conforms(got, "bedrock", "GetFoundationModel")
