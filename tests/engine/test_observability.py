@@ -214,9 +214,9 @@ def put_values(cw, namespace: str, name: str, values: list[float], when: dt.date
 def test_get_metric_data_computes_percentiles(make_client):
     cw = make_client("cloudwatch")
     ns, now = unique("Workshop/Test"), dt.datetime.now(dt.timezone.utc)
-    put_values(cw, ns, "InvocationLatency", [float(v) for v in range(1, 101)], now)
-    metric = {"Namespace": ns, "MetricName": "InvocationLatency",
-              "Dimensions": [{"Name": "ModelId", "Value": MODEL}]}
+    dims = [{"Name": "ModelId", "Value": unique(MODEL)}]  # moto ignores the namespace with dims
+    put_values(cw, ns, "InvocationLatency", [float(v) for v in range(1, 101)], now, dims)
+    metric = {"Namespace": ns, "MetricName": "InvocationLatency", "Dimensions": dims}
     queries = [{"Id": f"q{i}", "MetricStat": {"Metric": metric, "Period": 3600, "Stat": stat}}
                for i, stat in enumerate(("p50", "p90", "p99", "Average", "SampleCount"))]
     out = cw.get_metric_data(MetricDataQueries=queries, StartTime=now - dt.timedelta(hours=1),
