@@ -122,6 +122,8 @@ def pack_sentences(text: str, units: list[Span], max_tokens: int, overlap_pct: i
         while j < len(sized) and (j == i or total + sized[j][1] <= max_tokens):
             total += sized[j][1]
             j += 1
+        while j - 1 > i and count_tokens(text[sized[i][0][0]:sized[j - 1][0][1]]) > max_tokens:
+            j -= 1  # the gaps between sentences (newlines, list marks) cost tokens too
         windows.append((sized[i][0][0], sized[j - 1][0][1]))
         if j >= len(sized):
             break
