@@ -1019,9 +1019,11 @@ def _tool_use_result(req: GenerationRequest, calls: list[PlannedCall],
         why = call.score.explain()
         if runner_up is not None:
             why += f"; next {runner_up.name} {runner_up.score:.2f}"
-        sources = "; ".join(f"{k} from {v}" for k, v in call.filled.sources.items())
+        sources = "; ".join(f"{k}: {v}" for k, v in call.filled.sources.items())
         lines.append(f"- {call.name}({_args(call.filled.value)}): {why}."
-                     + (f" Input: {sources}." if sources else ""))
+                     + (f" Input found as: {sources}." if sources else "")
+                     + (f" Not valid: {'; '.join(call.filled.errors)}." if call.filled.errors
+                        else ""))
         uses.append({"toolUseId": _tool_use_id(req, i, call), "name": call.name,
                      "input": call.filled.value})
     text = "\n".join(lines)
