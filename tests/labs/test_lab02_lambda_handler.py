@@ -17,6 +17,12 @@ from pathlib import Path
 import boto3
 import jsonschema
 import pytest
+from botocore.exceptions import (
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
 from botocore.stub import Stubber
 
 LAB = Path(__file__).resolve().parents[2] / "02_text_generation" / "lambda_app"
@@ -238,6 +244,28 @@ def test_aws_error_text_with_account_ids_never_reaches_the_caller(settings, logs
     assert status == 502
     assert "123456789012" not in json.dumps(body) + json.dumps(headers)
     assert any("123456789012" in r.get("error_message", "") for r in logs())  # operators see it
+
+
+@pytest.mark.parametrize("exc,status", [
+    (ReadTimeoutError(endpoint_url="https://bedrock-runtime.us-east-1.amazonaws.com"), 503),
+    (EndpointConnectionError(endpoint_url="https://bedrock-runtime.us-east-1.amazonaws.com"), 503),
+    (NoCredentialsError(), 502),
+    (ParamValidationError(report="Invalid length for parameter modelId"), 502),
+])
+def test_sdk_errors_split_into_transient_and_configuration(settings, logs, exc, status):
+    class Failing:
+        def converse(self, **kw):
+            raise exc
+
+    handler.set_client(Failing())
+    try:
+        got, body, headers = call({"prompt": "Hello"})
+    finally:
+        handler.set_client(None)
+    assert got == status
+    assert ("Retry-After" in headers) == (status == 503)
+    assert "amazonaws" not in body["response"] and "modelId" not in body["response"]
+    assert [r["error_code"] for r in logs() if r["level"] == "ERROR"] == [type(exc).__name__]
 
 
 def test_unexpected_errors_are_a_500_without_traceback(settings, logs):

@@ -7,9 +7,10 @@ success, `modelId`, `stopReason` and `usage`.
 
 Statuses: 200 answer; 400 bad input (empty body, invalid JSON, not an object, missing /
 non-string / blank prompt, body over MAX_BODY_BYTES); 502 Bedrock refused the call
-(validation, access, unknown model: a configuration problem, retrying will not help);
-503 Bedrock throttled or was unavailable (retry later; a Retry-After header says when);
-500 anything unexpected. Error bodies never carry tracebacks or AWS error text (which can
+(validation, access, unknown model) or the SDK could not send it (no credentials): a
+configuration problem, retrying will not help; 503 Bedrock throttled or was unavailable, or the
+connection failed or timed out (retry later; a Retry-After header says when); 500 anything
+unexpected. Error bodies never carry tracebacks or AWS error text (which can
 name accounts and roles); the details go to the structured log, keyed by the request id.
 
 Logging: aws-lambda-powertools Logger, one JSON object per line, correlation id = API Gateway's
@@ -31,7 +32,8 @@ import jsonschema
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from bedrock_api.config import SERVICE_NAME, Settings
 
@@ -210,11 +212,15 @@ def _handle(event: dict, request_id: str) -> dict:
             "duration_ms": _ms(start)})
         retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
         return respond(status, message, request_id, headers=retry)
-    except BotoCoreError as exc:  # timeouts, connection errors: nothing reached the model
+    except (BotoConnectionError, HTTPClientError) as exc:  # timeouts, dropped connections
         logger.error("bedrock unreachable", extra={"status": 503, "error_code": type(exc).__name__,
                                                    "duration_ms": _ms(start)})
         return respond(503, MSG_UNAVAILABLE, request_id,
                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    except BotoCoreError as exc:  # no credentials, invalid parameters: configuration, not load
+        logger.error("bedrock call not sent", extra={"status": 502,
+                                                     "error_code": type(exc).__name__})
+        return respond(502, MSG_UPSTREAM, request_id)
     text = "".join(b.get("text", "") for b in result["output"]["message"]["content"])
     usage = result.get("usage", {})
     stop = result.get("stopReason", "")
