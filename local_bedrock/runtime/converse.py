@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any, Iterator
 
+from local_bedrock import catalog
 from local_bedrock.errors import validation
 from local_bedrock.runtime import models
 from local_bedrock.text import responder
@@ -76,7 +77,12 @@ def to_generation_request(params: dict, model_max: int) -> GenerationRequest:
 
 def generate(engine, req: GenerationRequest) -> GenerationResult:
     """Run the responder (tool selection first when tools are offered), under fault injection."""
-    engine.faults.admit(req.model_id, responder.count_request_tokens(req) + req.max_tokens)
+    input_tokens = responder.count_request_tokens(req)
+    model = catalog.find(req.model_id)
+    if model is not None and model.context_tokens and input_tokens > model.context_tokens:
+        raise validation(f"Input is too long for requested model. The request has {input_tokens} "
+                         f"input tokens; {model.model_id} accepts {model.context_tokens}.")
+    engine.faults.admit(req.model_id, input_tokens + req.max_tokens)
     start = time.perf_counter()
     engine.faults.first_byte_delay()
     result = None

@@ -192,3 +192,9 @@ def test_out_of_range_parameters_are_rejected(runtime):
 def test_malformed_invoke_body(runtime):
     with pytest.raises(runtime.exceptions.ValidationException, match="Malformed"):
         runtime.invoke_model(modelId=MODEL, body=b"{not json")
+
+
+def test_input_longer_than_the_context_window_is_rejected(runtime):
+    long_text = "word " * 9000  # Titan Text Express has an 8,192-token window
+    with pytest.raises(runtime.exceptions.ValidationException, match="Input is too long"):
+        ask(runtime, long_text, modelId="amazon.titan-text-express-v1")
