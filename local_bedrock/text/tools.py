@@ -18,7 +18,8 @@ ConverseStream and InvokeModel bodies with tools). It is deterministic and expla
    enums (values and aliases written in the description, e.g. "EUR (euros)"), arrays and
    nested objects. The input is validated with jsonschema before it is sent. A required
    field the request does not supply is taken from earlier tool results when there are some
-   (a dependent call, e.g. convert an order's total); else the engine asks for it in text.
+   (a dependent call, e.g. convert an order's total) or from earlier turns of the
+   conversation (a follow-up, "and with express shipping?"); else the engine asks for it.
 3. Answer. Once every planned call has a result, it answers in text that quotes the results
    (status "error" results are reported as failures, never retried with the same input).
    The same tool is never called twice with the same input for one request.
@@ -127,7 +128,8 @@ def decide(req: GenerationRequest) -> GenerationResult | None:
                  if t.role == "assistant" and any("toolUse" in b for b in t.content))
     choice = req.tool_choice or {}
     by_name = {s["name"]: s for s in specs}
-    context = _context_text(made, results)
+    context = "\n".join(filter(None, [_context_text(made, results),
+                                       _earlier_context(req.messages[:q_index])]))
     first_turn = not made
     forced_name = (choice.get("tool") or {}).get("name") if first_turn else None
     if forced_name and forced_name in by_name:
@@ -304,6 +306,44 @@ class _Filler:
         return out if (out or required) else None
 
     def field(self, name: str, schema: dict, path: str, required: bool) -> Any:
+        if not (required and self.context):
+            return self._field(name, schema, path, required)
+        context, self.context = self.context, ""  # first the request alone
+        try:
+            value = self._field(name, schema, path, required)
+        finally:
+            self.context = context
+        if value is not None and not self._weak(path):
+            return value
+        earlier = self._same_field_earlier(name, schema, path)
+        if earlier is not None:
+            return earlier
+        guess, how = value, self.sources.get(path)
+        value = self._field(name, schema, path, required)  # values in earlier results
+        if value is None or (self._weak(path) and guess is not None):
+            if how is not None:
+                self.sources[path] = how
+            return guess
+        return value
+
+    def _weak(self, path: str) -> bool:
+        """A guess rather than something the text says (schema default, nearest meaning)."""
+        how = self.sources.get(path, "")
+        return "default" in how or "closest" in how
+
+    def _same_field_earlier(self, name: str, schema: dict, path: str) -> Any:
+        """The value an earlier call gave a field of the same name (a follow-up request)."""
+        m = re.search(rf'"{re.escape(name)}"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false)',
+                      self.context)
+        if not m:
+            return None
+        value = json.loads(m.group(1))
+        if _validate(schema, value):
+            return None
+        self._note(path, "the same field in an earlier call", 0.5, True)
+        return value
+
+    def _field(self, name: str, schema: dict, path: str, required: bool) -> Any:
         kind = _type_of(schema)
         if "enum" in schema:
             return self.enum(name, schema, path, required)
@@ -942,6 +982,21 @@ def _result_text(result: dict) -> str:
 def _context_text(made: list, results: dict) -> str:
     return "\n".join(_result_text(results[i]) for _, _, i in made
                      if i in results and results[i].get("status") != "error")
+
+
+def _earlier_context(turns: list[Turn]) -> str:
+    """Earlier turns of the conversation (newest first): user text, tool inputs and results.
+    A follow-up like "and with express shipping?" takes the inputs it lacks from here."""
+    parts = []
+    for turn in reversed(turns):
+        for block in turn.content:
+            if "toolUse" in block:
+                parts.append(json.dumps(block["toolUse"].get("input") or {}, default=str))
+            elif "toolResult" in block and block["toolResult"].get("status") != "error":
+                parts.append(_result_text(block["toolResult"]))
+        if turn.role == "user" and turn.text.strip():
+            parts.append(turn.text)
+    return "\n".join(parts)
 
 
 def _plan_forced(question: str, spec: dict, specs: list[dict], context: str) -> PlannedCall:

@@ -275,6 +275,17 @@ def test_dependent_call_takes_its_input_from_earlier_results(runtime):
     assert final["stopReason"] == "end_turn" and "487.91 USD" in text_of(final)
 
 
+def test_a_follow_up_takes_missing_input_from_earlier_turns(runtime):
+    messages = user("How much is 100 euros in pounds?")
+    first = converse(runtime, messages)
+    messages = answer_with(messages, first, {"convert_currency": ("success", "86 GBP")})
+    messages += [converse(runtime, messages)["output"]["message"],
+                 {"role": "user", "content": [{"text": "And in dollars?"}]}]
+    [use] = tool_uses(converse(runtime, messages))
+    assert use["name"] == "convert_currency"
+    assert use["input"] == {"amount": 100.0, "from_currency": "EUR", "to_currency": "USD"}
+
+
 def test_retrieval_results_are_quoted_by_their_best_sentences():
     req = GenerationRequest(MODEL, [
         Turn("user", [{"text": "How long is the return window?"}]),
