@@ -131,6 +131,9 @@ class InvocationLogger:
         }
         if first_token_ms is not None:
             record["timeToFirstTokenMs"] = first_token_ms
+        guardrail = _guardrail(params, body)  # lab 07: which guardrail, and did it intervene
+        if guardrail:
+            record["workshop"]["guardrail"] = guardrail
         self.append(record)
         return record
 
@@ -155,6 +158,18 @@ class InvocationLogger:
     def uninstall(self) -> None:
         """Remove the hooks (sessions already created keep them)."""
         uninstall_global(self.handlers())
+
+
+def _guardrail(params: dict, body: Any) -> dict | None:
+    """{id, version, action: INTERVENED|NONE} for a call made with a guardrail, else None."""
+    cfg = params.get("guardrailConfig") or {}
+    gid = cfg.get("guardrailIdentifier") or params.get("guardrailIdentifier")
+    if not gid:
+        return None
+    intervened = isinstance(body, dict) and (body.get("stopReason") == "guardrail_intervened" or
+                                             body.get("amazon-bedrock-guardrailAction") == "INTERVENED")
+    return {"id": gid, "version": cfg.get("guardrailVersion") or params.get("guardrailVersion"),
+            "action": "INTERVENED" if intervened else "NONE"}
 
 
 def _json_or_text(data: bytes) -> Any:
@@ -187,6 +202,8 @@ class LoggedStream:
                 elif "chunk" in event:
                     chunk = _json_or_text(event["chunk"]["bytes"])
                     text.append(_chunk_text(chunk))
+                    if isinstance(chunk, dict) and chunk.get("amazon-bedrock-guardrailAction") == "INTERVENED":
+                        stop = "guardrail_intervened"
                     metrics = chunk.get("amazon-bedrock-invocationMetrics") if isinstance(chunk, dict) else None
                     if metrics:
                         usage = {"inputTokens": metrics.get("inputTokenCount", 0),
