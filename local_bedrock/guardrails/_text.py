@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
@@ -70,6 +72,35 @@ def numbers(text: str) -> set[str]:
 @lru_cache(maxsize=256)
 def _embed_cached(texts: tuple[str, ...]) -> np.ndarray:
     return embed(list(texts))
+
+
+_UNIT_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+_UNIT_CACHE_MAX = 20000  # ~20 MB of 256-d float32 vectors
+_unit_lock = threading.Lock()
+
+
+def embed_units(texts: list[str]) -> np.ndarray:
+    """Embeddings of text units, each unit embedded once per process (LRU-bounded), so that
+    evaluating the same prompts against several guardrails or versions costs one embedding."""
+    with _unit_lock:
+        missing = [t for t in dict.fromkeys(texts) if t not in _UNIT_CACHE]
+    if missing:
+        vecs = embed(missing)
+        with _unit_lock:
+            for t, v in zip(missing, vecs, strict=True):
+                _UNIT_CACHE[t] = v
+            while len(_UNIT_CACHE) > _UNIT_CACHE_MAX:
+                _UNIT_CACHE.popitem(last=False)
+    with _unit_lock:
+        out = []
+        for t in texts:
+            v = _UNIT_CACHE.get(t)
+            if v is None:  # evicted meanwhile by another thread
+                v = embed([t])[0]
+            else:
+                _UNIT_CACHE.move_to_end(t)
+            out.append(v)
+    return np.vstack(out) if out else np.zeros((0, 256), dtype=np.float32)
 
 
 def embed_refs(texts) -> np.ndarray:

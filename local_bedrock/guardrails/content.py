@@ -24,8 +24,7 @@ import re
 import numpy as np
 
 from local_bedrock.guardrails import lexicon
-from local_bedrock.guardrails._text import embed_refs, units
-from local_bedrock.text.embeddings import embed
+from local_bedrock.guardrails._text import embed_refs, embed_units, units
 
 CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "PROMPT_ATTACK")
 CONFIDENCE_CUTS = (("HIGH", 0.8), ("MEDIUM", 0.55), ("LOW", 0.3))
@@ -80,7 +79,7 @@ def score(text: str, categories=CATEGORIES) -> dict[str, dict]:
         return {c: {"score": 0.0, "confidence": "NONE", "lexical": 0.0, "semantic": 0.0, "hits": []}
                 for c in cats}
     text_units = units(text)
-    vecs = embed(text_units)
+    vecs = embed_units(text_units)
     out = {}
     for c in cats:
         lex, hits = lexical_score(text, c)

@@ -24,8 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from local_bedrock.guardrails import lexicon
-from local_bedrock.guardrails._text import embed_refs, sentences, units
-from local_bedrock.text.embeddings import embed
+from local_bedrock.guardrails._text import embed_refs, embed_units, sentences, units
 
 THRESHOLD = 0.6
 LEXICAL_WEIGHT = 0.4
@@ -77,7 +76,7 @@ def score_topics(text: str, topics: list[dict]) -> list[dict]:
         return [{"topic": t, "score": 0.0, "semantic": 0.0, "lexical": 0.0, "detected": False}
                 for t in topics]
     text_units = units(text, windows=WINDOWS)
-    vecs = embed(text_units)
+    vecs = embed_units(text_units)
     out = []
     for t in topics:
         refs = embed_refs([f"{t['name']}: {t['definition']}", *t.get("examples", [])])
