@@ -746,12 +746,28 @@ class LogWindow:
             steps.append(Step("model", r["modelId"].split(".")[-1][:24], text, tin, tout,
                               r.get("latencyMs", 0.0), stop, cost_usd(r["modelId"], tin, tout),
                               ended))
+        calls = {}
         for call in self.toolbox.calls[self.start_call:]:
-            run.tool_calls.append(call)
-            steps.append(Step("tool", call.name, short(json.dumps(call.output, default=str),
-                                                       200), latency_ms=call.ms,
-                              status=call.status, ended=call.ended))
+            step = Step("tool", call.name, short(json.dumps(call.output, default=str), 200),
+                        latency_ms=call.ms, status=call.status, ended=call.ended)
+            calls[id(step)] = call
+            steps.append(step)
         steps.sort(key=lambda s: (s.ended, s.kind != "model"))
+        # tools of one turn may run concurrently (Strands does): order them by name and input
+        # so the trace does not depend on which finished first
+        ordered: list[Step] = []
+        batch: list[Step] = []
+        key = lambda s: (s.name, json.dumps(calls[id(s)].input, sort_keys=True))  # noqa: E731
+        for s in steps + [None]:
+            if s is None or s.kind == "model":
+                ordered += sorted(batch, key=key)
+                batch = []
+                if s is not None:
+                    ordered.append(s)
+            else:
+                batch.append(s)
+        steps = ordered
+        run.tool_calls = [calls[id(s)] for s in steps if s.kind == "tool"]
         for i, s in enumerate(steps):  # a tool_use step's detail: the calls it asked for
             if s.kind == "model" and s.status == "tool_use":
                 names = []
