@@ -168,3 +168,29 @@ def cost_usd(model_id: str, input_tokens: int, output_tokens: int) -> float:
     if m is None:
         return 0.0
     return input_tokens / 1000 * m.input_price + output_tokens / 1000 * m.output_price
+
+
+# -- Model customization (lab 04) -----------------------------------------------------------------
+# USD, us-east-1, from the Amazon Bedrock pricing page when lab 04 was written; check it before you
+# budget (prices change and differ by region). train: per 1,000 tokens processed (tokens in the
+# training data x epochs); storage: per custom model per month; provisioned: per model unit per
+# hour of Provisioned Throughput for a custom model, by commitment (None = no commitment, hourly
+# and cancellable; "OneMonth"; "SixMonths"). A price we could not confirm is left out (None):
+# look it up rather than trust a guess.
+@dataclass(frozen=True)
+class CustomizationPrice:
+    """What customizing one base model costs: training, storage, provisioned throughput."""
+
+    train_per_1k_tokens: float
+    storage_per_month: float
+    provisioned_hourly: dict = field(default_factory=dict)  # commitment -> USD per MU-hour
+
+
+CUSTOMIZATION_PRICES: dict[str, CustomizationPrice] = {
+    "amazon.nova-micro-v1:0": CustomizationPrice(0.001, 1.95),
+    "amazon.titan-text-lite-v1": CustomizationPrice(
+        0.0004, 1.95, {None: 7.10, "OneMonth": 6.40, "SixMonths": 5.10}),
+    "amazon.titan-text-express-v1": CustomizationPrice(
+        0.008, 1.95, {None: 20.50, "OneMonth": 18.40, "SixMonths": 14.80}),
+}
+HOURS_PER_MONTH = 730  # AWS bills a month of an hourly resource as 730 hours
