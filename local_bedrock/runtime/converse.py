@@ -90,6 +90,9 @@ def generate(engine, req: GenerationRequest) -> GenerationResult:
         from local_bedrock.text import tools as tool_use
 
         result = tool_use.decide(req)
+    custom = models.CUSTOM_MODELS.get(req.model_id)  # lab 04: a custom model's served ARN
+    if result is None and custom is not None and custom.get("respond"):
+        result = custom["respond"](req)
     if result is None:
         result = responder.respond(req)
     result.latency_ms = int((time.perf_counter() - start) * 1000)
@@ -123,7 +126,7 @@ def converse(engine, params: dict) -> dict:
         "stopReason": result.stop_reason,
         "usage": _usage(result),
         "metrics": {"latencyMs": max(result.latency_ms, 1)},
-        "additionalModelResponseFields": ENGINE_NOTE,
+        "additionalModelResponseFields": getattr(result, "note", None) or ENGINE_NOTE,
     }
     return engine.guardrail_output(params, req, out)
 

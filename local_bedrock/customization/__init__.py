@@ -1,0 +1,1 @@
+"""Lab 04: model customization offline (jobs, custom models, provisioned throughput)."""
