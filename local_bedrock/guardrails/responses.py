@@ -119,9 +119,19 @@ def converse_input(engine, params: dict, req) -> dict | None:
         if first["trace"]:
             out["trace"] = first["trace"]
         return out
-    if first["messages"] is not params.get("messages"):
-        req.messages = _masked_turns(_plain_messages(first["messages"]))
+    messages = first["messages"]
+    if messages is not params.get("messages") or _has_guard_content(messages):
+        # the model gets the (masked) text; guardContent blocks reach it as plain text
+        req.messages = _masked_turns(_plain_messages(messages))
+    guarded_system = [((b["guardContent"] or {}).get("text") or {}).get("text", "")
+                      for b in params.get("system") or [] if isinstance(b, dict) and "guardContent" in b]
+    if any(guarded_system):
+        req.system = "\n".join([t for t in [req.system, *guarded_system] if t])
     return None
+
+
+def _has_guard_content(messages: list | None) -> bool:
+    return any(isinstance(b, dict) and "guardContent" in b for m in messages or [] for b in m.get("content") or [])
 
 
 def _plain_messages(messages: list | None) -> list:
