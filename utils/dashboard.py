@@ -1,0 +1,328 @@
+"""The operations dashboard over the workshop's invocation logs: headline numbers, figures,
+an ipywidgets view with filters, and a static HTML report (used by `make preflight`).
+
+    records = utils.dashboard.load()                 # every call the workshop logged
+    utils.dashboard.Dashboard(records).widget        # filters + views, in a notebook
+    utils.dashboard.export_html(log_dir, "report.html")
+
+Metrics carry Bedrock's CloudWatch names (`utils.metrics`), cost the registry's prices
+(`utils.cost`). Everything is computed from the log records, so it works in every mode.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterable
+
+from utils import cost, metrics
+from utils.display import Table, _fmt
+
+ALL = "All"
+OUTCOMES = ("ok", "throttle", "client", "server")
+MAX_MODELS_PER_FIGURE = 4
+_PERIODS = (1, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400)
+
+
+def load(log_dir: str | os.PathLike | None = None) -> list[dict]:
+    """Every invocation record in the log directory (default: the workshop's)."""
+    from utils.invocation_log import read_logs
+
+    return read_logs(log_dir)
+
+
+def _lab(r: dict) -> str:
+    return (r.get("workshop") or {}).get("lab") or "(none)"
+
+
+def _notebook(r: dict) -> str:
+    return (r.get("workshop") or {}).get("notebook") or "(none)"
+
+
+def _when(r: dict) -> dt.datetime:
+    return dt.datetime.fromisoformat(r["timestamp"].replace("Z", "+00:00"))
+
+
+def choices(records: Iterable[dict], lab: str = ALL) -> dict[str, list[str]]:
+    """The values each filter can take (notebooks restricted to `lab`)."""
+    records = list(records)
+    in_lab = [r for r in records if lab == ALL or _lab(r) == lab]
+    return {"lab": [ALL] + sorted({_lab(r) for r in records}),
+            "notebook": [ALL] + sorted({_notebook(r) for r in in_lab}),
+            "model": [ALL] + sorted({r.get("modelId", "") for r in records}),
+            "outcome": [ALL, *OUTCOMES]}
+
+
+def select(records: Iterable[dict], lab: str = ALL, notebook: str = ALL, model: str = ALL,
+           outcome: str = ALL) -> list[dict]:
+    """The records matching every filter that is not "All"."""
+    return [r for r in records
+            if (lab == ALL or _lab(r) == lab) and (notebook == ALL or _notebook(r) == notebook)
+            and (model == ALL or r.get("modelId") == model)
+            and (outcome == ALL or metrics.classify(r) == outcome)]
+
+
+def kpis(records: Iterable[dict]) -> dict:
+    """Headline numbers: calls, failures, tokens, cost, latency percentiles, time span."""
+    records = list(records)
+    kinds = Counter(metrics.classify(r) for r in records)
+    lat = [r.get("latencyMs", 0.0) for r in records if metrics.classify(r) == "ok"]
+    times = sorted(_when(r) for r in records)
+    return {
+        "calls": len(records), "ok": kinds["ok"], "throttled": kinds["throttle"],
+        "client errors": kinds["client"], "server errors": kinds["server"],
+        "error rate": f"{(len(records) - kinds['ok']) / len(records):.1%}" if records else "-",
+        "input tokens": sum(cost.tokens(r)[0] for r in records),
+        "output tokens": sum(cost.tokens(r)[1] for r in records),
+        "USD": round(sum(cost.record_cost(r) for r in records), 6),
+        "p50 ms": round(metrics.percentile(lat, 50), 1),
+        "p90 ms": round(metrics.percentile(lat, 90), 1),
+        "labs": len({_lab(r) for r in records}),
+        "models": len({r.get("modelId") for r in records}),
+        "from": times[0].strftime("%Y-%m-%d %H:%M") if times else "-",
+        "to": times[-1].strftime("%Y-%m-%d %H:%M") if times else "-",
+    }
+
+
+def kpi_table(records: Iterable[dict]) -> Table:
+    """`kpis` as a one-row table."""
+    return Table([kpis(records)], title="Workshop operations")
+
+
+def by_lab(records: Iterable[dict]) -> Table:
+    """Calls, failures, tokens and cost per lab."""
+    return cost.table(records, "workshop.lab", title="By lab")
+
+
+def errors_table(records: Iterable[dict]) -> Table:
+    """Failed calls by error code and lab, most frequent first."""
+    counts = Counter((((r.get("error") or {}).get("code") or r.get("errorCode") or "?"), _lab(r))
+                     for r in records if metrics.classify(r) != "ok")
+    rows = [{"error": code, "lab": lab, "calls": n} for (code, lab), n in counts.most_common()]
+    return Table(rows, ["error", "lab", "calls"], title="Errors")
+
+
+def auto_period(records: Iterable[dict], buckets: int = 60) -> int:
+    """A CloudWatch-style period (s) giving at most `buckets` points over the records' span."""
+    times = [_when(r) for r in records]
+    if len(times) < 2:
+        return 60
+    span = (max(times) - min(times)).total_seconds()
+    return next((p for p in _PERIODS if span / p <= buckets), _PERIODS[-1])
+
+
+# -- figures -------------------------------------------------------------------------------------
+def _empty(title: str):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 1.6))
+    ax.axis("off")
+    ax.text(0.5, 0.5, f"{title}: no calls logged yet", ha="center", va="center")
+    return fig
+
+
+def fig_overview(records: Iterable[dict]):
+    """Four panels: calls by outcome per lab, cost per lab, latency percentiles per model,
+    failed calls by error code."""
+    import matplotlib.pyplot as plt
+
+    records = list(records)
+    if not records:
+        return _empty("Overview")
+    fig, axes = plt.subplots(2, 2, figsize=(13, 7.5))
+    labs = sorted({_lab(r) for r in records})
+    colours = {"ok": "#4c78a8", "throttle": "#b279a2", "client": "#f58518", "server": "#e45756"}
+    counts = Counter((_lab(r), metrics.classify(r)) for r in records)
+    usd_by_lab: Counter = Counter()
+    for r in records:
+        usd_by_lab[_lab(r)] += cost.record_cost(r)
+    left = [0] * len(labs)
+    for kind in OUTCOMES:
+        vals = [counts[(lab, kind)] for lab in labs]
+        axes[0][0].barh(labs, vals, left=left, color=colours[kind], label=kind)
+        left = [a + b for a, b in zip(left, vals, strict=True)]
+    axes[0][0].set_title("Calls by outcome, per lab")
+    axes[0][0].legend(fontsize=7)
+    axes[0][0].invert_yaxis()
+    usd = [usd_by_lab[lab] for lab in labs]
+    axes[0][1].barh(labs, usd, color="#54a24b")
+    axes[0][1].set_title("Cost per lab (USD, on-demand prices)")
+    axes[0][1].invert_yaxis()
+    rows = metrics.summary(records)
+    names = [r["ModelId"].split(".", 1)[-1][:26] for r in rows]
+    for q, marker in ((50, "o"), (90, "s"), (99, "^")):
+        axes[1][0].scatter([max(r[f"LatencyP{q}Ms"], 0.1) for r in rows], names, marker=marker,
+                           label=f"p{q}")
+    axes[1][0].set_xscale("log")
+    axes[1][0].set_title("InvocationLatency per model (ms, log scale)")
+    axes[1][0].legend(fontsize=7)
+    axes[1][0].invert_yaxis()
+    errs = Counter(((r.get("error") or {}).get("code") or r.get("errorCode") or "?")
+                   for r in records if metrics.classify(r) != "ok")
+    if errs:
+        codes, counts = zip(*errs.most_common(8), strict=True)
+        axes[1][1].barh(codes, counts, color="#e45756")
+        axes[1][1].invert_yaxis()
+    else:
+        axes[1][1].text(0.5, 0.5, "no failed calls", ha="center", va="center")
+    axes[1][1].set_title("Failed calls by error code")
+    for ax in axes.flat:
+        ax.tick_params(labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fig_timeline(records: Iterable[dict], period_s: int | None = None):
+    """Latency p50/p90/p99, tokens and calls by outcome over time (`utils.metrics` series)."""
+    records = list(records)
+    if not records:
+        return _empty("Timeline")
+    period = period_s or auto_period(records)
+    models = {r.get("modelId") for r in records}
+    if len(models) > MAX_MODELS_PER_FIGURE:  # one line per percentile, not one per model
+        records = [{**r, "modelId": f"all {len(models)} models"} for r in records]
+    return metrics.plot_timeseries(metrics.timeseries(records, period),
+                                   title=f"Over time ({period} s periods)")
+
+
+def fig_models(records: Iterable[dict]):
+    """Per model (the most-called ones): calls by outcome, tokens, latency percentiles
+    (`utils.metrics.plot`)."""
+    records = list(records)
+    if not records:
+        return _empty("Models")
+    top = {m for m, _ in Counter(r.get("modelId") for r in records).most_common(
+        MAX_MODELS_PER_FIGURE * 2)}
+    fig = metrics.plot([r for r in records if r.get("modelId") in top])
+    if len(top) < len({r.get("modelId") for r in records}):
+        fig.suptitle(f"The {len(top)} most-called models", y=1.02)
+    return fig
+
+
+FIGURES: dict[str, Callable] = {"Overview": fig_overview, "Timeline": fig_timeline,
+                                "Models": fig_models}
+
+
+# -- the interactive dashboard ---------------------------------------------------------------
+class Dashboard:
+    """Filters (lab, notebook, model, outcome) and a view selector over the records; the
+    headline numbers and the chosen figure update on every change. Drivable from code: set a
+    widget's `.value`, or call `refresh()` after new calls."""
+
+    def __init__(self, records: Iterable[dict] | None = None,
+                 log_dir: str | os.PathLike | None = None):
+        import ipywidgets as w
+
+        self.log_dir = log_dir
+        self.records = list(records) if records is not None else load(log_dir)
+        opts = choices(self.records)
+        self.lab = w.Dropdown(options=opts["lab"], value=ALL, description="Lab")
+        self.notebook = w.Dropdown(options=opts["notebook"], value=ALL, description="Notebook",
+                                   layout=w.Layout(width="420px"))
+        self.model = w.Dropdown(options=opts["model"], value=ALL, description="Model",
+                                layout=w.Layout(width="420px"))
+        self.outcome = w.Dropdown(options=opts["outcome"], value=ALL, description="Outcome")
+        self.view = w.ToggleButtons(options=list(FIGURES), value="Overview", description="View")
+        self.reload = w.Button(description="Reload logs", icon="refresh")
+        self.headline = w.HTML()
+        self.out = w.Output()
+        self.figure = None
+        self.renders = 0
+        for control in (self.notebook, self.model, self.outcome, self.view):
+            control.observe(lambda _: self.render(), names="value")
+        self.lab.observe(self._lab_changed, names="value")
+        self.reload.on_click(lambda _: self.refresh())
+        self.widget = w.VBox([w.HBox([self.lab, self.outcome, self.reload]),
+                              w.HBox([self.notebook, self.model]), self.view, self.headline,
+                              self.out])
+        self.render()
+
+    @property
+    def selected(self) -> list[dict]:
+        """The records passing the current filters."""
+        return select(self.records, self.lab.value, self.notebook.value, self.model.value,
+                      self.outcome.value)
+
+    def _lab_changed(self, _change) -> None:
+        options = choices(self.records, self.lab.value)["notebook"]
+        with self.notebook.hold_trait_notifications():
+            self.notebook.options = options
+            self.notebook.value = ALL
+        self.render()
+
+    def refresh(self) -> None:
+        """Reload the log file (new calls since the dashboard opened) and redraw."""
+        self.records = load(self.log_dir)
+        opts = choices(self.records, self.lab.value)
+        for control, key in ((self.lab, "lab"), (self.model, "model"),
+                             (self.notebook, "notebook")):
+            if control.value not in opts[key]:
+                control.value = ALL
+            control.options = opts[key]
+        self.render()
+
+    def render(self) -> None:
+        """Redraw the headline and the selected view."""
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        chosen = self.selected
+        k = kpis(chosen)
+        cells = "".join(f"<td style='padding:0 10px'><b>{html.escape(_fmt(v))}</b><br>"
+                        f"<small>{html.escape(name)}</small></td>" for name, v in k.items()
+                        if name not in ("from", "to"))
+        self.headline.value = f"<table><tr>{cells}</tr></table>"
+        if self.figure is not None:
+            plt.close(self.figure)
+        self.figure = FIGURES[self.view.value](chosen)
+        self.out.clear_output(wait=True)
+        with self.out:
+            display(self.figure)
+        plt.close(self.figure)  # shown in the output area only, not again by the inline backend
+        self.renders += 1
+
+
+# -- static report ---------------------------------------------------------------------------
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _html_table(table: Table) -> str:
+    return table._repr_html_()
+
+
+def export_html(log_dir: str | os.PathLike | None, path: str | os.PathLike) -> Path:
+    """Write a self-contained HTML report (tables + the dashboard's figures as embedded PNGs)
+    over the invocation logs in `log_dir`; return its path."""
+    records = load(log_dir)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    modes = ", ".join(sorted({(r.get("workshop") or {}).get("mode", "?") for r in records})) or "-"
+    parts = [f"<h1>Workshop operations report</h1><p>Generated {now} from "
+             f"{len(records)} invocation records ({html.escape(modes)} mode) in "
+             f"<code>{html.escape(str(log_dir or 'the default log directory'))}</code>. Costs are "
+             "tokens x the registry's on-demand prices.</p>",
+             _html_table(kpi_table(records)), _html_table(by_lab(records)),
+             _html_table(Table(cost.summary(records, "workshop.notebook"), title="By notebook")),
+             _html_table(errors_table(records))]
+    for name, make in FIGURES.items():
+        parts.append(f"<h2>{html.escape(name)}</h2><img alt='{html.escape(name)}' "
+                     f"src='data:image/png;base64,{_png(make(records))}'>")
+    style = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:"
+             "collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;font-size:13px}"
+             "caption{font-weight:bold;text-align:left}img{max-width:100%}")
+    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>Workshop "
+                    f"operations report</title><style>{style}</style></head><body>"
+                    + "".join(parts) + "</body></html>", encoding="utf-8")
+    return path
