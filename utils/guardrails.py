@@ -168,11 +168,46 @@ def nemo_rails(llm, path: str | os.PathLike = RAILS, **overrides):
     return LLMRails(config, llm=LangChainLLMAdapter(llm))
 
 
+_worker = None
+
+
+def run_sync(fn, *args, **kwargs):
+    """Call one of NeMo's synchronous methods (generate, check) from anywhere. Inside Jupyter an
+    event loop is already running and NeMo refuses to nest one; then the call runs on a worker
+    thread (one, reused), which has no loop of its own."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    global _worker
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    if _worker is None:
+        _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nemo-sync")
+    return _worker.submit(fn, *args, **kwargs).result()
+
+
+def intent_scores(config, text: str, k: int = 3) -> list[dict]:
+    """The nearest example utterances of a Colang 1.0 config's user intents, scored as NeMo's
+    default embeddings index scores them (1 - angular distance / 2, from the cosine), with the
+    workshop's local embeddings: what the embeddings-only topical rail compares to its threshold."""
+    import numpy as np
+
+    items = [(intent, ex) for intent, examples in config.user_messages.items() for ex in examples]
+    vecs = np.asarray(LocalEmbeddings().encode([text] + [ex for _, ex in items]), dtype=np.float32)
+    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    cos = vecs[1:] @ vecs[0]
+    scores = 1.0 - np.sqrt(np.clip(2.0 - 2.0 * cos, 0.0, None)) / 2.0
+    order = np.argsort(-scores)[:k]
+    return [{"intent": items[i][0], "example": items[i][1], "score": round(float(scores[i]), 3)} for i in order]
+
+
 def nemo_verdict(rails, prompt: str) -> dict:
     """Run one user message through the rails: {"outcome": blocked|passed, "rail": the rail that
     stopped it (type:name) or None, "answer", "llm_calls"}."""
-    res = rails.generate(messages=[{"role": "user", "content": prompt}],
-                         options={"log": {"activated_rails": True, "llm_calls": True}})
+    res = run_sync(rails.generate, messages=[{"role": "user", "content": prompt}],
+                   options={"log": {"activated_rails": True, "llm_calls": True}})
     answer = res.response[0]["content"] if isinstance(res.response, list) else str(res.response)
     rail = None
     for r in res.log.activated_rails:
