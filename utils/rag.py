@@ -58,6 +58,7 @@ from local_bedrock.knowledge_bases.models import (
     DEFAULT_CHUNKING,
     corpus_bucket,
 )
+from local_bedrock.knowledge_bases.retrieval import condense as _condense
 from local_bedrock.text.responder import sentences
 from utils.display import short
 from utils.evaluation import f1_score
@@ -241,6 +242,14 @@ def answer_correct(answer: str, record: dict) -> float:
 
 
 # ----------------------------------------------------------------------------- metrics
+
+
+def condense_question(anchor: str | None, question: str) -> str:
+    """A search query for a follow-up, by rule (no model): `anchor`, the last question that stood
+    on its own, goes in front when the follow-up leans on it (a pronoun such as "it" or "its", or
+    under 3 content words). The offline engine rewrites follow-ups in a session the same way."""
+    history = [{"question": anchor, "query": anchor}] if anchor else []
+    return _condense(history, question)
 
 
 def ranked_doc_ids(hits: Sequence[Hit]) -> list[str]:

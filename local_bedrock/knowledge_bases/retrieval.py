@@ -8,7 +8,7 @@ RetrieveAndGenerate retrieves, then asks the local responder to answer from the 
 quotes them: extractive, honest), and attributes each sentence of the answer to the passage
 it came from, as Bedrock's `citations`. A `sessionId` keeps the conversation: a follow-up that
 leans on the previous turn ("how long does *it* last?") is searched together with the previous
-question (a rule, not a model's rewrite).
+question that stood on its own (a rule, not a model's rewrite).
 """
 
 from __future__ import annotations
@@ -148,12 +148,15 @@ def retrieve(st: models.Store, params: dict) -> dict:
 
 
 def condense(history: list[dict], question: str) -> str:
-    """The search query for a follow-up: prefixed with the previous query when it leans on it."""
+    """The search query for a follow-up: when it leans on the conversation (a pronoun, or under
+    3 content words), the last question that stood on its own is put in front of it."""
     if not history:
         return question
     words = set(re.findall(r"[a-z]+", question.lower()))
     if words & _ANAPHORA or len(tokenize(question)) < 3:
-        return f"{history[-1]['query']} {question}"
+        anchor = next((h["question"] for h in reversed(history) if h["query"] == h["question"]),
+                      history[-1]["question"])
+        return f"{anchor} {question}"
     return question
 
 
