@@ -3,7 +3,8 @@
     python benchmarks/engine_overhead.py [--calls 300]
 
 Same Converse call answered by: botocore's Stubber (canned parsed response, no wire at all),
-the engine in-process (botocore builds, signs and parses; no socket), a canned-response
+a canned response through the in-process hook (botocore's full serialise/sign/parse path and
+nothing else: the in-process floor), the engine in-process (botocore builds, signs and parses; no socket), a canned-response
 loopback HTTP server (same server code, no engine work: the transport floor), and the engine
 over HTTP. Also ConverseStream's time to first event. Targets (issue 2): in-process <= 3x
 Stubber; over HTTP <= 1.5x the canned loopback floor.
@@ -80,8 +81,12 @@ def main() -> None:
     canned = boto3.client("bedrock-runtime", endpoint_url=canned_server.url, **KW)
     http = boto3.client("bedrock-runtime", endpoint_url=server.url, **KW)
 
+    canned_inproc = boto3.client("bedrock-runtime", endpoint_url="http://127.0.0.1:8", **KW)
+    InProcessTransport(CannedEngine(canned_body), "http://127.0.0.1:8").attach(canned_inproc)
+
     results = {
         "Stubber (no wire)": per_call_us(stub_call, n),
+        "canned in-process": per_call_us(lambda: canned_inproc.converse(**ARGS), n),
         "engine in-process": per_call_us(lambda: inproc.converse(**ARGS), n),
         "canned loopback HTTP": per_call_us(lambda: canned.converse(**ARGS), n),
         "engine over HTTP": per_call_us(lambda: http.converse(**ARGS), n),
@@ -109,7 +114,9 @@ def main() -> None:
         print(f"  {name:<22} {us:9.0f} us")
     r1 = results["engine in-process"] / results["Stubber (no wire)"]
     r2 = results["engine over HTTP"] / results["canned loopback HTTP"]
+    r0 = results["canned in-process"] / results["Stubber (no wire)"]
     print(f"  in-process / Stubber       {r1:5.2f}x  (target <= 3.0x)")
+    print(f"    of which botocore's own serialise/sign/parse path: {r0:4.2f}x (canned in-process)")
     print(f"  HTTP / canned loopback     {r2:5.2f}x  (target <= 1.5x)")
     print("ConverseStream time to first event (median of 50)")
     for name, us in ttfe.items():
