@@ -358,7 +358,7 @@ class LocalIndex:
                 for i in order]
 
 
-_retrievers: dict[int, Any] = {}
+_retrievers: dict[tuple, Any] = {}
 _retriever_lock = threading.Lock()
 
 
@@ -368,7 +368,8 @@ def retriever():
     else the local index. Chosen once per `utils.setup()`."""
     from utils.setup import current
 
-    key = id(current())
+    ws = current()
+    key = (id(ws), getattr(ws, "mode", None), getattr(ws, "endpoint_url", None))
     with _retriever_lock:
         if key not in _retrievers:
             kb_id = find_knowledge_base()
