@@ -239,3 +239,13 @@ def test_table_rows_from_api_responses():
     (cite,) = rag.citation_rows(response)
     assert cite["document"] == "policy-travel" and cite["span"] == "0-15"
     assert count_tokens(cite["passage"]) > 0
+
+
+def test_quoted_claims_may_join_passages_but_not_words():
+    passages = {"a#0": "Kite L1: 3 years from the date of delivery.",
+                "b#0": "Batteries in all robots: 12 months from the date of delivery."}
+    joined = "Kite L1: 3 years from the date of delivery. Batteries in all robots: 12 months"
+    assert rag.quoted_from(joined, passages) == ["a#0", "b#0"]
+    assert rag.faithfulness(joined, passages) == 1.0
+    assert rag.quoted_from("Kite L1: 12 months from the date of delivery.", passages) is None
+    assert rag.quoted_from("Kite batteries are free.", passages) is None
