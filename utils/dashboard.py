@@ -36,12 +36,18 @@ def load(log_dir: str | os.PathLike | None = None) -> list[dict]:
     return read_logs(log_dir)
 
 
-def _lab(r: dict) -> str:
+def lab_of(r: dict) -> str:
+    """The lab a record came from, as the filters show it ("(none)" if unknown)."""
     return (r.get("workshop") or {}).get("lab") or "(none)"
 
 
-def _notebook(r: dict) -> str:
+def notebook_of(r: dict) -> str:
+    """The notebook a record came from, as the filters show it ("(none)" if unknown: the
+    notebook name is known when WORKSHOP_NOTEBOOK or Jupyter's session name is set)."""
     return (r.get("workshop") or {}).get("notebook") or "(none)"
+
+
+_lab, _notebook = lab_of, notebook_of
 
 
 def _when(r: dict) -> dt.datetime:
@@ -230,16 +236,19 @@ class Dashboard:
         self.view = w.ToggleButtons(options=list(FIGURES), value="Overview", description="View")
         self.reload = w.Button(description="Reload logs", icon="refresh")
         self.headline = w.HTML()
-        self.out = w.Output()
+        self.image = w.Image(format="png")  # a widget value, not display output: headless-safe
         self.figure = None
+        self.png = b""  # the last view drawn, as PNG bytes
         self.renders = 0
+        self.dpi = 60  # the PNG shown in the widget (kept small: notebooks store widget state)
+        self._quiet = False
         for control in (self.notebook, self.model, self.outcome, self.view):
             control.observe(lambda _: self.render(), names="value")
         self.lab.observe(self._lab_changed, names="value")
         self.reload.on_click(lambda _: self.refresh())
         self.widget = w.VBox([w.HBox([self.lab, self.outcome, self.reload]),
                               w.HBox([self.notebook, self.model]), self.view, self.headline,
-                              self.out])
+                              self.image])
         self.render()
 
     @property
@@ -247,6 +256,18 @@ class Dashboard:
         """The records passing the current filters."""
         return select(self.records, self.lab.value, self.notebook.value, self.model.value,
                       self.outcome.value)
+
+    def set(self, **values) -> None:
+        """Change several controls (lab, notebook, model, outcome, view) and redraw once;
+        the lab is applied first, since it decides the notebooks on offer."""
+        self._quiet = True
+        try:
+            for name in ("lab", "notebook", "model", "outcome", "view"):
+                if name in values:
+                    getattr(self, name).value = values[name]
+        finally:
+            self._quiet = False
+        self.render()
 
     def _lab_changed(self, _change) -> None:
         options = choices(self.records, self.lab.value)["notebook"]
@@ -268,33 +289,34 @@ class Dashboard:
 
     def render(self) -> None:
         """Redraw the headline and the selected view."""
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
+        if self._quiet:
+            return
         chosen = self.selected
         k = kpis(chosen)
         cells = "".join(f"<td style='padding:0 10px'><b>{html.escape(_fmt(v))}</b><br>"
                         f"<small>{html.escape(name)}</small></td>" for name, v in k.items()
                         if name not in ("from", "to"))
         self.headline.value = f"<table><tr>{cells}</tr></table>"
-        if self.figure is not None:
-            plt.close(self.figure)
         self.figure = FIGURES[self.view.value](chosen)
-        self.out.clear_output(wait=True)
-        with self.out:
-            display(self.figure)
-        plt.close(self.figure)  # shown in the output area only, not again by the inline backend
+        self.png = base64.b64decode(_png(self.figure, self.dpi))  # closes it: no second copy
+        self.image.value = self.png
         self.renders += 1
 
 
 # -- static report ---------------------------------------------------------------------------
-def _png(fig) -> str:
+def _png(fig, dpi: int = 90) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi)  # no bbox_inches="tight": it draws twice
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
+
+
+def png(fig, dpi: int = 72) -> bytes:
+    """A figure as PNG bytes (and closed), e.g. for `IPython.display.Image`: smaller than the
+    inline backend's copy, which keeps notebooks light."""
+    return base64.b64decode(_png(fig, dpi))
 
 
 def _html_table(table: Table) -> str:

@@ -75,10 +75,12 @@ def test_widget_is_driven_from_code(tmp_path):
     assert {r["workshop"]["lab"] for r in d.selected} == {"08_llmops"}
     assert "<b>4</b><br><small>calls</small>" in d.headline.value
     d.view.value = "Timeline"
-    assert d.renders == 3 and len(d.figure.axes) == 3
+    assert d.renders == 3 and len(d.figure.axes) == 3 and d.png.startswith(b"\x89PNG")
     write_logs(tmp_path, [rec(9, latency=5)])
     d.refresh()
     assert len(d.selected) == 5
+    d.set(lab="01_prompt_engineering", outcome="ok", view="Overview")  # one redraw for three
+    assert d.renders == 5 and len(d.selected) == 1 and d.notebook.value == "All"
 
 
 def test_export_html_is_self_contained_with_real_pngs(tmp_path):
