@@ -144,7 +144,7 @@ class RateLimiter:
                         self._slots.remove(slot)
                     if now - self._last_cut >= self.per_s:  # at most once per window
                         self._last_cut = now
-                        self.skew_s = min(self.per_s * 0.1, self.skew_s * 1.5 + 0.001)
+                        self.skew_s = min(self.per_s * 0.1, self.skew_s * 1.25 + 0.001)
                 elif now - self._last_cut >= self.cooldown_s:
                     self._last_cut = now
                     self.rate = max(self.min_rate, self.decrease * (self.rate or self._measured(now)))
