@@ -25,7 +25,7 @@ from local_bedrock.wire.protocol import Response
 
 MODEL = "amazon.nova-micro-v1:0"
 KW = dict(region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench",
-          config=Config(retries={"mode": "standard", "max_attempts": 1}))
+          config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
 MESSAGES = [{"role": "user", "content": [{"text": "Give me one tip for operating LLM apps."}]}]
 ARGS = dict(modelId=MODEL, messages=MESSAGES, inferenceConfig={"maxTokens": 64, "temperature": 0})
 

@@ -79,10 +79,11 @@ class Faults:
                 raise throttled()
             if c.tpm is not None and sum(n for _, n in toks) + tokens > c.tpm:
                 raise throttled("Too many tokens, please wait before trying again.")
-            reqs.append((now, 1))
-            toks.append((now, tokens))
             fail = c.error_rate > 0 and self._rng.random() < c.error_rate
             error = self._rng.choice(_SERVER_ERRORS) if fail else None
+            if error is None:  # a request the service failed to process uses no quota
+                reqs.append((now, 1))
+                toks.append((now, tokens))
         if error:
             raise EngineError(*error)
 

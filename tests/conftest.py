@@ -12,7 +12,7 @@ from local_bedrock import Engine, EngineServer, InProcessTransport
 
 os.environ.setdefault("WORKSHOP_LOG_DIR", os.path.join(os.path.dirname(__file__), "..", "build",
                                                        "test-logs"))
-NO_RETRY = Config(retries={"mode": "standard", "max_attempts": 1})
+NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 FAKE = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
 

@@ -18,7 +18,7 @@ STATUS_FIX = {
     "throttled": "Quota reached: wait a minute and re-run.",
     "not probed": "Image models cost per image; checked by listing only.",
 }
-_NO_RETRY = Config(retries={"mode": "standard", "max_attempts": 1})
+_NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
 def _probe_body(model: Model) -> dict:

@@ -123,7 +123,7 @@ class BatchStore:
             client = boto3.session.Session().client(
                 "s3", endpoint_url=endpoint, region_name=self.engine.region,
                 aws_access_key_id="offline-workshop", aws_secret_access_key="offline-workshop",
-                config=Config(retries={"mode": "standard", "max_attempts": 1},
+                config=Config(retries={"mode": "standard", "total_max_attempts": 1},
                               s3={"addressing_style": "path"}))
             InProcessTransport(self.engine, endpoint).attach(client)
             self._s3 = client
