@@ -94,6 +94,29 @@ def embedding_throughput(texts: list[str], dims: int) -> dict:
     return {"batched": batched, "single": single}
 
 
+def _warm(dims: int) -> None:
+    embeddings.embed(["warm up"], dims)
+
+
+def _embed_part(args: tuple[list[str], int]) -> int:
+    texts, dims = args
+    return len(embed_batched(texts, dims))
+
+
+def parallel_throughput(texts: list[str], dims: int, workers: int) -> float:
+    """Texts/s with `workers` processes, each with its own model (the engine's lock serialises
+    embedding within one process). Model loading is excluded (initializer)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(workers, initializer=_warm, initargs=(dims,)) as pool:
+        pool.map(_embed_part, [(["warm"], dims)] * workers)
+        parts = [texts[i::workers] for i in range(workers)]
+        start = time.perf_counter()
+        pool.map(_embed_part, [(p, dims) for p in parts])
+        return len(texts) / (time.perf_counter() - start)
+
+
 def invoke_model_throughput(texts: list[str], dims: int) -> float:
     """Texts/s through boto3 bedrock-runtime InvokeModel, answered in-process by the engine."""
     import boto3
@@ -181,11 +204,15 @@ def main(argv: list[str] | None = None) -> int:
 
     texts = synthetic_chunks(max(sizes))
     thr = embedding_throughput(texts[:5000], args.dims)
+    workers = os.cpu_count() or 1
+    parallel = parallel_throughput(texts[:5000], args.dims, workers) if workers > 1 else thr["batched"][0]
     via_api = invoke_model_throughput(texts[:300], args.dims)
     words = np.mean([len(t.split()) for t in texts[:5000]])
     print(f"Embedding throughput, texts of {words:.0f} words on average "
           "(per wall-clock second | per CPU second)")
     print(f"  batched, 512 texts per model call   {thr['batched'][0]:>7,.0f} | {thr['batched'][1]:>7,.0f}")
+    print(f"  batched, {workers} processes               {parallel:>7,.0f}"
+          f"           (one model per process; all {workers} cores)")
     print(f"  one model call per text (baseline)  {thr['single'][0]:>7,.0f} | {thr['single'][1]:>7,.0f}"
           f"   batched/baseline {thr['batched'][1] / thr['single'][1]:.2f}x (CPU)")
     print(f"  boto3 InvokeModel per text (engine) {via_api:>7,.0f}"
@@ -228,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     big = max(sizes)
     print("Targets")
     checks = [
-        (">= 2,000 embeddings/s (batched, wall clock)", thr["batched"][0] >= 2000,
-         f"{thr['batched'][0]:,.0f}/s ({thr['batched'][1]:,.0f} per CPU second)"),
+        (f">= 2,000 embeddings/s on {workers} cores (batched, {workers} processes, wall clock)",
+         parallel >= 2000, f"{parallel:,.0f}/s (one process: {thr['batched'][0]:,.0f}/s, "
+                           f"{thr['batched'][1]:,.0f} per CPU second)"),
         (f"query p95 < 5 ms at {big:,} chunks, flat (wall)", results[big]["flat"]["p95_ms"] < 5,
          f"{results[big]['flat']['p95_ms']:.2f} ms (CPU {results[big]['flat']['cpu_p95_ms']:.2f} ms)"),
         (f"query p95 < 5 ms at {big:,} chunks, IVF (wall)", results[big]["ivf"]["p95_ms"] < 5,

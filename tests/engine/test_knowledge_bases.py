@@ -198,6 +198,11 @@ def test_condense_only_rewrites_follow_ups_that_lean_on_context():
     standalone = "Which cabin class may I book for a 7-hour flight?"
     assert retrieval.condense(history, standalone) == standalone
     assert retrieval.condense([], "What is its charging time?") == "What is its charging time?"
+    # a second follow-up is anchored on the last standalone question, not on a growing chain
+    history.append({"question": "What is its charging time?",
+                    "query": "How long does the Wren V3 run? What is its charging time?"})
+    assert retrieval.condense(history, "How high can it climb?") == \
+        "How long does the Wren V3 run? How high can it climb?"
 
 
 def test_retrieve_and_generate_errors(kbrt):
