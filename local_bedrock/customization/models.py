@@ -31,6 +31,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
 import secrets
 import string
@@ -190,11 +191,18 @@ class NearestExamples:
 
         self.prompts = [e.prompt for e in examples]
         self.completions = [e.completion for e in examples]
+        # The part every training prompt shares (a template such as "Ticket: ") carries no
+        # signal: it is left out of the embeddings, of the training prompts and of queries.
+        self.template = os.path.commonprefix(self.prompts) if len(self.prompts) > 1 else ""
         self.classes = sorted(set(self.completions))
         self.index = {c: i for i, c in enumerate(self.classes)}
         self.y = np.array([self.index[c] for c in self.completions])
-        self.vectors = embeddings.embed(self.prompts) if self.prompts else np.zeros((0, 256))
+        self.vectors = (embeddings.embed([self.strip(p) for p in self.prompts]) if self.prompts
+                        else np.zeros((0, 256)))
         self.k = k
+
+    def strip(self, text: str) -> str:
+        return text[len(self.template):] if self.template and text.startswith(self.template) else text
 
     def probabilities(self, sims: np.ndarray, members: np.ndarray) -> np.ndarray:
         """P(completion) from the k most similar members (indices into the memory)."""
@@ -217,7 +225,7 @@ class NearestExamples:
         """(completion, its probability, [(similarity, training index)] of the neighbours)."""
         from local_bedrock.text import embeddings
 
-        q = embeddings.embed([text])[0]
+        q = embeddings.embed([self.strip(text)])[0]
         sims = self.vectors @ q
         members = np.arange(len(self.prompts))
         probs = self.probabilities(sims, members)
@@ -844,7 +852,7 @@ def _train_memory(mem: NearestExamples, train: list[Example], valid: list[Exampl
     seen = np.zeros(n, dtype=bool)
     rows, step = [], 0
     val_rows = []
-    val_vectors = embeddings.embed([e.prompt for e in valid]) if valid else None
+    val_vectors = embeddings.embed([mem.strip(e.prompt) for e in valid]) if valid else None
     for epoch in range(1, epochs + 1):
         for start in range(0, n, batch):
             idx = order[start:start + batch]
