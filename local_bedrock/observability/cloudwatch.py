@@ -1,5 +1,6 @@
-"""Two things real CloudWatch does that moto's CloudWatch does not, added to the engine's moto:
+"""What real CloudWatch does and moto's CloudWatch does not, added to the engine's moto:
 
+* GetMetricData that keeps the namespace apart (moto ignores it when a query has dimensions);
 * percentile statistics (``p50``, ``p90``, ``p99.9``...) in GetMetricData, computed from the raw
   values published with PutMetricData (``Value`` or ``Values``/``Counts``); values published as
   ``StatisticValues`` carry no distribution, so they are left out of percentiles (CloudWatch
@@ -29,6 +30,7 @@ _OPS = {
     "LessThanOrEqualToThreshold": (lambda v, t: v <= t, "less than or equal to"),
 }
 _lock = threading.Lock()
+_query_lock = threading.Lock()  # get_metric_data swaps a backend method briefly
 _patched = False
 
 
@@ -146,6 +148,30 @@ def patch_moto() -> None:
             return original(self, stat)
 
         models.Statistics.get_statistics_for_type = get_statistics_for_type
+
+        get_metric_data = models.CloudWatchBackend.get_metric_data
+        all_metrics = models.CloudWatchBackend.get_all_metrics
+
+        def get_metric_data_per_namespace(self, queries, start_time, end_time,
+                                          scan_by="TimestampAscending"):
+            # moto drops the namespace filter when a query has dimensions: run each namespace's
+            # MetricStat queries over that namespace's data only (other queries: moto as is)
+            if not queries or any("MetricStat" not in q for q in queries):
+                return get_metric_data(self, queries, start_time, end_time, scan_by)
+            by_id = {}
+            with _query_lock:
+                for ns in {q["MetricStat"]["Metric"]["Namespace"] for q in queries}:
+                    self.get_all_metrics = lambda ns=ns: [
+                        m for m in all_metrics(self) if m.namespace == ns]
+                    try:
+                        mine = [q for q in queries if q["MetricStat"]["Metric"]["Namespace"] == ns]
+                        for res in get_metric_data(self, mine, start_time, end_time, scan_by):
+                            by_id[res["id"]] = res
+                    finally:
+                        del self.get_all_metrics
+            return [by_id[q["Id"]] for q in queries if q["Id"] in by_id]
+
+        models.CloudWatchBackend.get_metric_data = get_metric_data_per_namespace
 
         describe = responses.CloudWatchResponse.describe_alarms
 

@@ -214,7 +214,8 @@ def put_values(cw, namespace: str, name: str, values: list[float], when: dt.date
 def test_get_metric_data_computes_percentiles(make_client):
     cw = make_client("cloudwatch")
     ns, now = unique("Workshop/Test"), dt.datetime.now(dt.timezone.utc)
-    dims = [{"Name": "ModelId", "Value": unique(MODEL)}]  # moto ignores the namespace with dims
+    dims = [{"Name": "ModelId", "Value": MODEL}]
+    put_values(cw, unique("Workshop/Other"), "InvocationLatency", [5000.0], now, dims)  # elsewhere
     put_values(cw, ns, "InvocationLatency", [float(v) for v in range(1, 101)], now, dims)
     metric = {"Namespace": ns, "MetricName": "InvocationLatency", "Dimensions": dims}
     queries = [{"Id": f"q{i}", "MetricStat": {"Metric": metric, "Period": 3600, "Stat": stat}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import uuid
 
 import boto3
 import pytest
@@ -100,9 +101,10 @@ def test_published_metrics_read_back_equal_the_logs(ws):
                 pass
     records = ws.logger.records
     assert sum(metrics.classify(r) == "throttle" for r in records) == 6  # 3 over the quota x 2
-    assert metrics.publish_to_cloudwatch() == 18
-    assert metrics.publish_to_cloudwatch() == 0  # already published: nothing twice
-    read = metrics.read_cloudwatch([MODEL, OTHER], minutes=10, period_s=60)
+    ns = f"Workshop/Test-{uuid.uuid4().hex[:8]}"  # moto's state is shared by every test
+    assert metrics.publish_to_cloudwatch(namespace=ns) == 18
+    assert metrics.publish_to_cloudwatch(namespace=ns) == 0  # already published: nothing twice
+    read = metrics.read_cloudwatch([MODEL, OTHER], minutes=10, period_s=60, namespace=ns)
     computed = metrics.timeseries(records, period_s=60)
     assert read == computed
     assert sum(r["Invocations"] for r in read) == 12
