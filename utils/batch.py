@@ -132,10 +132,15 @@ class RateLimiter:
             return self._next - now
         return 0.0
 
-    def release(self, slot: list[float] | None, throttled: bool) -> None:
-        """After a call: a throttled call frees its slot and slows the pace; others count."""
+    def release(self, slot: list[float] | None, throttled: bool, counted: bool = True) -> None:
+        """After a call: a throttled call frees its slot and slows the pace; a call the server
+        failed to process (5xx, `counted=False`) frees its slot; others count."""
         with self._lock:
             now = time.monotonic()
+            if not counted and not throttled:
+                if self.requests and slot is not None and slot in self._slots:
+                    self._slots.remove(slot)
+                return
             while self._admitted and now - self._admitted[0] > self.horizon_s:
                 self._admitted.popleft()
             if throttled:
@@ -386,7 +391,7 @@ def run_batch(items: Mapping | Iterable, fn: Callable[[Any], Any],
             except Exception as exc:  # noqa: BLE001 - every call failure is classified
                 kind = classify(exc)
                 note(kind)
-                limiter.release(slot, throttled=kind == "throttle")
+                limiter.release(slot, throttled=kind == "throttle", counted=kind != "transient")
                 if kind == "throttle":
                     throttles += 1
                     if throttles >= max_throttles:
