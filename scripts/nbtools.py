@@ -41,6 +41,7 @@ def execute(path: str | Path, mode: str = "offline", timeout: int = 600) -> None
     os.environ.setdefault("WORKSHOP_LOG_DIR", str(REPO / "build" / "author-logs"))
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb.metadata.pop("widgets", None)  # widget state (progress bars) can be 100 kB of noise
     for i, cell in enumerate(nb.cells):  # stable ids keep diffs small
         cell["id"] = f"c{i:02d}"
         cell.get("metadata", {}).pop("execution", None)
