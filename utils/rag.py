@@ -517,6 +517,9 @@ def delete_workshop_kb(region: str | None = None) -> list[str]:
             for ds in page["dataSourceSummaries"]:
                 agent.delete_data_source(knowledgeBaseId=kb_id, dataSourceId=ds["dataSourceId"])
                 done.append(f"data source {ds['name']}")
+        wait_for(lambda: agent.list_data_sources(knowledgeBaseId=kb_id)["dataSourceSummaries"],
+                 lambda left: all(d["status"] != "DELETING" for d in left), timeout=600,
+                 interval=5)  # deleting a data source removes its vectors first
         agent.delete_knowledge_base(knowledgeBaseId=kb_id)
         done.append(f"knowledge base {n['kb']}")
     s3v = boto3.client("s3vectors", region_name=region)
