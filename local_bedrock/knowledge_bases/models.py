@@ -340,7 +340,7 @@ class Store:
                             "bucketArn": f"arn:aws:s3:::{bucket}",
                             "inclusionPrefixes": [CORPUS_PREFIX]}},
                         {"chunkingConfiguration": DEFAULT_CHUNKING},
-                        description="The 46 documents of 03_knowledge_bases/data/corpus")
+                        description="The documents of 03_knowledge_bases/data/corpus")
         self.sources[(kb.kb_id, ds.ds_id)] = ds
         self.jobs[(kb.kb_id, ds.ds_id, BUILTIN_JOB_ID)] = IngestionJob(
             kb.kb_id, ds.ds_id, BUILTIN_JOB_ID, "COMPLETE",
