@@ -232,7 +232,7 @@ def _generate(engine, req, hits: list[Hit], question: str):
     start = time.perf_counter()
     engine.faults.first_byte_delay()
     context = "\n\n".join(h.item.text for h in hits)
-    text = (responder._extractive_answer(context, question) if hits else
+    text = (responder.answer_from_documents(context, question) if hits else
             f"{MARKER} The knowledge base returned no passages, so there is nothing to answer "
             "from (not in the documents).")
     result = responder.finish(req, text, input_tokens)
@@ -275,7 +275,10 @@ def retrieve_and_generate(engine, st: models.Store, params: dict) -> dict:
         top_p=inference.get("topP", 0.9), stop_sequences=inference.get("stopSequences") or [])
     out: dict = {"sessionId": session_id}
     guard = gen.get("guardrailConfiguration")
-    cparams = {"modelId": model.model_id, "messages": [{"role": "user", "content": [{"text": prompt}]}]}
+    # Bedrock screens the user's query with the input guardrail, not the retrieved passages:
+    # marking the question as guardContent makes the Converse hook check only that.
+    cparams = {"modelId": model.model_id, "messages": [{"role": "user", "content": [
+        {"guardContent": {"text": {"text": question}}}, {"text": prompt}]}]}
     if guard:
         cparams["guardrailConfig"] = {"guardrailIdentifier": guard["guardrailId"],
                                       "guardrailVersion": guard["guardrailVersion"]}

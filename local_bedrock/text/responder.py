@@ -177,9 +177,10 @@ def _compose(req: GenerationRequest, rng: random.Random, prefill: str) -> str:
     described = vision.describe(req)
     if described:
         return described
+    instructions = _DOC_TAG.sub(" ", full)  # what documents in the prompt say is not an instruction
     wants_json = (req.json_schema is not None or prefill.lstrip().startswith(("{", "["))
-                  or re.search(r"\bjson\b", full, re.I) is not None)
-    labels = _labels(full)
+                  or re.search(r"\bjson\b", instructions, re.I) is not None)
+    labels = _labels(instructions)
     if wants_json:
         return _json_answer(req, question, labels, full, rng)
     if labels:
@@ -192,6 +193,11 @@ def _compose(req: GenerationRequest, rng: random.Random, prefill: str) -> str:
     if re.search(r"\bsummar|\btl;?dr|\bkey points\b", question, re.I) and count_tokens(question) > 80:
         return _summary(question, question, rng)
     return _honest_reply(req, question, rng)
+
+
+def answer_from_documents(context: str, query: str) -> str:
+    """The engine's extractive answer to `query` from `context` (what RAG answers offline)."""
+    return _extractive_answer(context, query)
 
 
 def _split_context(req: GenerationRequest, question: str) -> tuple[str, str]:
