@@ -191,7 +191,7 @@ def test_stop_a_running_job(make_client, monkeypatch):
 
 
 def test_provisioned_throughput_lifecycle_and_serving(make_client, monkeypatch):
-    monkeypatch.setattr(cm, "PT_READY_SECONDS", 0.5)
+    monkeypatch.setattr(cm, "PT_READY_SECONDS", 3600)  # stays Creating until the test says so
     s3, bedrock, runtime = make_client("s3"), make_client("bedrock"), make_client("bedrock-runtime")
     job, _ = wait(bedrock, create(bedrock, *dataset(s3)))
     model_arn = job["outputModelArn"]
@@ -208,7 +208,7 @@ def test_provisioned_throughput_lifecycle_and_serving(make_client, monkeypatch):
     with pytest.raises(ClientError) as err:
         runtime.converse(modelId=pt_arn, **ask)
     assert "Creating" in err.value.response["Error"]["Message"]
-    time.sleep(0.55)
+    monkeypatch.setattr(cm, "PT_READY_SECONDS", 0)  # time passes: no sleeping in tests
     assert bedrock.get_provisioned_model_throughput(provisionedModelId="workshop-pt")["status"] == "InService"
     listed = bedrock.list_provisioned_model_throughputs()
     assert_conforms(listed, "bedrock", "ListProvisionedModelThroughputs")
