@@ -17,6 +17,17 @@ FAKE = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_acc
 
 
 @pytest.fixture
+def ws(tmp_path, monkeypatch):
+    """utils.setup("offline") with the invocation log in a temporary folder; torn down after."""
+    import utils
+
+    monkeypatch.setenv("WORKSHOP_LOG_DIR", str(tmp_path))
+    workshop = utils.setup("offline", quiet=True)
+    yield workshop
+    utils.teardown()
+
+
+@pytest.fixture
 def engine() -> Engine:
     """A fresh engine (faults off)."""
     return Engine()

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local_bedrock.errors import EngineError, not_found, validation
+from local_bedrock.s3uri import parse_s3_uri
 
 ACCOUNT = "123456789012"  # moto's default account, which the engine's STS reports offline
 MIN_RECORDS = 100  # Bedrock's per-job minimum number of records (a service quota)
 SERVER_ATTEMPTS = 3  # tries per record for injected server errors before recording an error
 STATUSES_ACTIVE = ("Submitted", "Validating", "Scheduled", "InProgress", "Stopping")
-_S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\+\-\.]){0,63}$")
 _ID_CHARS = string.ascii_lowercase + string.digits
@@ -39,13 +39,6 @@ _ID_CHARS = string.ascii_lowercase + string.digits
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
-
-def parse_s3_uri(uri: str, what: str) -> tuple[str, str]:
-    """(bucket, key or prefix) of an s3:// URI, or the ValidationException Bedrock gives."""
-    m = _S3_URI.match(uri or "")
-    if not m:
-        raise validation(f"{what} {uri!r} is not a valid S3 URI (s3://bucket/prefix).")
-    return m.group(1), m.group(2) or ""
 
 
 @dataclass

@@ -46,6 +46,7 @@ import numpy as np
 from local_bedrock import catalog
 from local_bedrock.customization import specs
 from local_bedrock.errors import EngineError, not_found, validation
+from local_bedrock.s3uri import parse_s3_uri
 
 ACCOUNT = "123456789012"  # moto's default account, which the engine's STS reports offline
 PHASE_SECONDS = 0.6  # how long each job phase lasts offline (validation, data, training)
@@ -57,7 +58,6 @@ SMOOTHING = 0.05  # share of probability spread over every completion (no zero p
 VOCABULARY = 32_000  # the engine tokenizer's vocabulary (Llama-2 BPE), for the unigram model
 ACTIVE = ("InProgress", "Stopping")
 _ID_CHARS = string.ascii_lowercase + string.digits
-_S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9+\-.])*$")
 _MODEL_NAME = re.compile(r"^([0-9a-zA-Z][_-]?){1,63}$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
@@ -72,12 +72,6 @@ def _now() -> dt.datetime:
 def _new_id() -> str:
     return "".join(secrets.choice(_ID_CHARS) for _ in range(12))
 
-
-def parse_s3_uri(uri: str, what: str) -> tuple[str, str]:
-    m = _S3_URI.match(uri or "")
-    if not m:
-        raise validation(f"{what} {uri!r} is not a valid S3 URI (s3://bucket/key).")
-    return m.group(1), m.group(2) or ""
 
 
 # ----------------------------------------------------------------------------- data

@@ -8,16 +8,7 @@ import uuid
 import boto3
 import pytest
 
-import utils
 from utils import cleanup
-
-
-@pytest.fixture
-def ws(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKSHOP_LOG_DIR", str(tmp_path))
-    ws = utils.setup("offline", quiet=True)
-    yield ws
-    utils.teardown()
 
 
 def test_name_matching():

@@ -33,12 +33,6 @@ RECORD_SCHEMA = {
 MSG = [{"role": "user", "content": [{"text": "Log me"}]}]
 
 
-@pytest.fixture
-def ws(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKSHOP_LOG_DIR", str(tmp_path))
-    ws = utils.setup("offline", quiet=True)
-    yield ws
-    utils.teardown()
 
 
 def test_every_runtime_operation_is_logged_in_bedrock_schema(ws, tmp_path):

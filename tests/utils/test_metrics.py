@@ -8,10 +8,8 @@ import sys
 import uuid
 
 import boto3
-import pytest
 from botocore.config import Config
 
-import utils
 from utils import metrics
 
 MODEL = "amazon.nova-micro-v1:0"
@@ -81,12 +79,6 @@ def test_rows_from_metric_data_fill_missing_counts_with_zero():
     assert [r["LatencyP90Ms"] for r in rows] == [12.3, None]
 
 
-@pytest.fixture
-def ws(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKSHOP_LOG_DIR", str(tmp_path))
-    ws = utils.setup("offline", quiet=True)
-    yield ws
-    utils.teardown()
 
 
 def test_published_metrics_read_back_equal_the_logs(ws):
