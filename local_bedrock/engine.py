@@ -59,6 +59,7 @@ class Engine:
         self.state: dict[str, object] = {}  # per-family state, e.g. guardrail store
         self._moto = None
         self._moto_lock = threading.Lock()
+        self._clients: dict[str, object] = {}
         self.guardrail_input = _no_guardrail_input
         self.guardrail_output = _no_guardrail_output
         # fn(operation=, params=, output=, error=, latency_ms=, request_id=, headers=) called after
@@ -187,6 +188,25 @@ class Engine:
         response.headers.update(entry.get("headers") or {})
         return response
 
+    # -- internal clients -------------------------------------------------------------------
+    def client(self, service: str):
+        """A boto3 client answered in-process by this engine: how families use S3, Logs, ..."""
+        with self._moto_lock:
+            if service not in self._clients:
+                from botocore.config import Config
+
+                from local_bedrock.inprocess import InProcessTransport
+
+                endpoint = "http://engine.local-bedrock.internal"
+                client = _shared_session().client(
+                    service, endpoint_url=endpoint, region_name=self.region,
+                    aws_access_key_id="offline-workshop", aws_secret_access_key="offline-workshop",
+                    config=Config(retries={"mode": "standard", "total_max_attempts": 1},
+                                  s3={"addressing_style": "path"}))
+                InProcessTransport(self, endpoint).attach(client)
+                self._clients[service] = client
+            return self._clients[service]
+
     # -- moto --------------------------------------------------------------------------------
     def moto(self, request: Request) -> Response:
         """Serve a request with moto (S3, CloudWatch, Logs, IAM, STS, Bedrock CRUD...)."""
@@ -231,6 +251,18 @@ class Engine:
             return Response(200, ok, json.dumps(cfg.__dict__).encode())
         return protocol.error_response("UnknownOperationException", "unknown admin path", 404,
                                        request_id)
+
+
+_SESSION: list = []
+
+
+def _shared_session():
+    """One boto3 session for every engine's internal clients (service models load once)."""
+    if not _SESSION:
+        import boto3
+
+        _SESSION.append(boto3.session.Session())
+    return _SESSION[0]
 
 
 def _no_guardrail_input(params: dict, req) -> None:

@@ -101,26 +101,11 @@ class BatchStore:
         self.engine = engine
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
-        self._s3 = None
 
     # -- S3 through the engine itself (moto behind it) ---------------------------------------
     def s3(self):
         """A boto3 S3 client answered in-process by this engine (moto's S3)."""
-        if self._s3 is None:
-            import boto3
-            from botocore.config import Config
-
-            from local_bedrock.inprocess import InProcessTransport
-
-            endpoint = "http://batch.local-bedrock.internal"
-            client = boto3.session.Session().client(
-                "s3", endpoint_url=endpoint, region_name=self.engine.region,
-                aws_access_key_id="offline-workshop", aws_secret_access_key="offline-workshop",
-                config=Config(retries={"mode": "standard", "total_max_attempts": 1},
-                              s3={"addressing_style": "path"}))
-            InProcessTransport(self.engine, endpoint).attach(client)
-            self._s3 = client
-        return self._s3
+        return self.engine.client("s3")
 
     # -- API -------------------------------------------------------------------------------
     def create(self, params: dict) -> dict:

@@ -424,7 +424,6 @@ class CustomizationStore:
         self.models: dict[str, CustomModel] = {}
         self.provisioned: dict[str, Provisioned] = {}
         self.lock = threading.Lock()
-        self._s3 = None
 
     @property
     def region(self) -> str:
@@ -432,21 +431,7 @@ class CustomizationStore:
 
     def s3(self):
         """A boto3 S3 client answered in-process by this engine (moto's S3)."""
-        if self._s3 is None:
-            import boto3
-            from botocore.config import Config
-
-            from local_bedrock.inprocess import InProcessTransport
-
-            endpoint = "http://customization.local-bedrock.internal"
-            client = boto3.session.Session().client(
-                "s3", endpoint_url=endpoint, region_name=self.region,
-                aws_access_key_id="offline-workshop", aws_secret_access_key="offline-workshop",
-                config=Config(retries={"mode": "standard", "max_attempts": 1},
-                              s3={"addressing_style": "path"}))
-            InProcessTransport(self.engine, endpoint).attach(client)
-            self._s3 = client
-        return self._s3
+        return self.engine.client("s3")
 
     # -- jobs ------------------------------------------------------------------------------
     def create_job(self, params: dict) -> dict:

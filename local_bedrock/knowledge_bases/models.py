@@ -314,7 +314,6 @@ class Store:
         self.sources: dict[tuple[str, str], DataSource] = {}
         self.jobs: dict[tuple[str, str, str], IngestionJob] = {}
         self.sessions: dict[str, list[dict]] = {}
-        self._s3 = None
         self._add_builtin()
 
     # -- built-in -------------------------------------------------------------------------
@@ -395,37 +394,15 @@ class Store:
     # -- S3 through moto -----------------------------------------------------------------
     def s3(self):
         """An S3 client answered in-process by this engine (so by moto)."""
-        if self._s3 is None:
-            import boto3
-            from botocore.config import Config
-
-            from local_bedrock.inprocess import InProcessTransport
-
-            endpoint = "http://127.0.0.1:9"
-            client = boto3.client("s3", endpoint_url=endpoint, region_name=self.region,
-                                  aws_access_key_id="offline-workshop",
-                                  aws_secret_access_key="offline-workshop",
-                                  config=Config(s3={"addressing_style": "path"},
-                                                retries={"max_attempts": 1}))
-            InProcessTransport(self.engine, endpoint).attach(client)
-            self._s3 = client
-        return self._s3
+        return self.engine.client("s3")
 
     def s3vectors_index_exists(self, storage: dict) -> tuple[bool, int | None]:
         """(exists, dimension) of the S3 Vectors index a storage configuration names (moto)."""
-        import boto3
-        from botocore.config import Config
         from botocore.exceptions import ClientError
 
-        from local_bedrock.inprocess import InProcessTransport
 
         cfg = storage.get("s3VectorsConfiguration") or {}
-        endpoint = "http://127.0.0.1:9"
-        client = boto3.client("s3vectors", endpoint_url=endpoint, region_name=self.region,
-                              aws_access_key_id="offline-workshop",
-                              aws_secret_access_key="offline-workshop",
-                              config=Config(retries={"max_attempts": 1}))
-        InProcessTransport(self.engine, endpoint).attach(client)
+        client = self.engine.client("s3vectors")
         args = ({"indexArn": cfg["indexArn"]} if cfg.get("indexArn") else
                 {"vectorBucketName": cfg.get("vectorBucketArn", "").rsplit("/", 1)[-1],
                  "indexName": cfg.get("indexName", "")})

@@ -36,7 +36,6 @@ STATE_KEY = "invocation_logging"
 MAX_EVENT_BYTES = 256 * 1024 - 26  # CloudWatch Logs: 256 KB per event, minus its 26-byte overhead
 DEFAULT_ACCOUNT = "123456789012"  # moto's account: what sts.get_caller_identity() says offline
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
-_ENDPOINT = "http://observability.local-bedrock.internal"
 
 
 # -- configuration -------------------------------------------------------------------------------
@@ -218,7 +217,6 @@ class Delivery:
 
     def __init__(self, engine):
         self.engine = engine
-        self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._streams: set[str] = set()
         self.delivered = 0
@@ -226,19 +224,7 @@ class Delivery:
 
     def client(self, service: str):
         """A boto3 client for `service` answered in-process by the engine (its moto)."""
-        if service not in self._clients:
-            from botocore.config import Config
-
-            from local_bedrock.inprocess import InProcessTransport
-
-            client = _session().client(
-                service, endpoint_url=_ENDPOINT, region_name=self.engine.region,
-                aws_access_key_id="offline-workshop", aws_secret_access_key="offline-workshop",
-                config=Config(retries={"mode": "standard", "max_attempts": 1},
-                              s3={"addressing_style": "path"}))
-            InProcessTransport(self.engine, _ENDPOINT).attach(client)
-            self._clients[service] = client
-        return self._clients[service]
+        return self.engine.client(service)
 
     def log_group_exists(self, name: str) -> bool:
         groups = self.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
@@ -292,18 +278,6 @@ class Delivery:
             except Exception as exc:  # a deleted log group or bucket: Bedrock drops the record too
                 self._streams.discard((cw or {}).get("logGroupName"))
                 self.failures.append(f"{type(exc).__name__}: {exc}")
-
-
-_SESSION: list = []
-
-
-def _session():
-    """One boto3 session for every engine's delivery clients (service models load once)."""
-    if not _SESSION:
-        import boto3
-
-        _SESSION.append(boto3.session.Session())
-    return _SESSION[0]
 
 
 def _delivery(engine) -> Delivery:
