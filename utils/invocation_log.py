@@ -7,9 +7,7 @@ made by boto3 directly or by libraries (langchain-aws, strands) are logged alike
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -21,36 +19,13 @@ from typing import Any, Iterator
 from botocore.response import StreamingBody
 
 from local_bedrock.hooks import install_global, uninstall_global
+from local_bedrock.records import chunk_text as _chunk_text
+from local_bedrock.records import json_or_text as _json_or_text
+from local_bedrock.records import summarise
 
 LOGGED_OPERATIONS = ("Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream")
 LOG_FILE = "invocations.jsonl"
 _lock = threading.Lock()
-
-
-def summarise(value: Any) -> Any:
-    """Copy a request/response for the log: bytes and long vectors summarised, never dumped."""
-    if isinstance(value, (bytes, bytearray)):
-        return f"<{len(value)} bytes sha256:{hashlib.sha256(value).hexdigest()[:12]}>"
-    if isinstance(value, dict):
-        return {k: summarise(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        if len(value) > 32 and all(isinstance(v, (int, float)) for v in value[:32]):
-            return f"<{len(value)} numbers>"
-        return [summarise(v) for v in value]
-    if isinstance(value, str) and len(value) > 2000 and _looks_base64(value):
-        return f"<{len(value)} base64 characters>"
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
-
-
-def _looks_base64(s: str) -> bool:
-    head = s[:200]
-    try:
-        base64.b64decode(head[: len(head) // 4 * 4], validate=True)
-        return " " not in head
-    except ValueError:
-        return False
 
 
 class InvocationLogger:
@@ -172,13 +147,6 @@ def _guardrail(params: dict, body: Any) -> dict | None:
             "action": "INTERVENED" if intervened else "NONE"}
 
 
-def _json_or_text(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return data.decode("utf-8", "replace")
-
-
 class LoggedStream:
     """Wraps a response event stream; logs the call once the stream has been read."""
 
@@ -222,23 +190,6 @@ class LoggedStream:
 
     def close(self) -> None:
         self._inner.close()
-
-
-def _chunk_text(chunk: Any) -> str:
-    """The text piece inside one InvokeModelWithResponseStream chunk, for any provider."""
-    if not isinstance(chunk, dict):
-        return ""
-    for path in (("delta", "text"), ("completion",), ("outputText",), ("generation",),
-                 ("contentBlockDelta", "delta", "text")):
-        node: Any = chunk
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, str):
-            return node
-    outputs = chunk.get("outputs")
-    if isinstance(outputs, list) and outputs and isinstance(outputs[0], dict):
-        return outputs[0].get("text", "")
-    return ""
 
 
 def read_logs(log_dir: str | os.PathLike | None = None) -> list[dict]:

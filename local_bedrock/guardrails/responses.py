@@ -30,6 +30,7 @@ from typing import Iterator
 from local_bedrock.errors import validation
 from local_bedrock.guardrails import policies
 from local_bedrock.guardrails.store import GuardrailStore
+from local_bedrock.records import chunk_text as _chunk_text
 from local_bedrock.text.types import Turn
 
 STATE_KEY = "guardrails"
@@ -402,24 +403,6 @@ def _answer_text(body: dict) -> str:
     if isinstance(choices, list) and choices:
         c = choices[0]
         return (c.get("message") or {}).get("content") or c.get("text") or ""
-    return ""
-
-
-def _chunk_text(chunk: dict) -> str:
-    for path in (("delta", "text"), ("completion",), ("outputText",), ("generation",),
-                 ("contentBlockDelta", "delta", "text")):
-        node = chunk
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, str):
-            return node
-    outputs = chunk.get("outputs")
-    if isinstance(outputs, list) and outputs and isinstance(outputs[0], dict):
-        return outputs[0].get("text", "")
-    choices = chunk.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        c = choices[0]
-        return ((c.get("delta") or c.get("message") or {}).get("content")) or c.get("text") or ""
     return ""
 
 

@@ -30,6 +30,8 @@ from typing import Any
 
 from local_bedrock import catalog
 from local_bedrock.errors import EngineError, validation
+from local_bedrock.records import json_or_text as _json_or_text
+from local_bedrock.records import summarise
 
 LOG_STREAM = "aws/bedrock/modelinvocations"
 STATE_KEY = "invocation_logging"
@@ -75,28 +77,6 @@ def delete_config(engine) -> None:
 
 
 # -- records -------------------------------------------------------------------------------------
-def _plain(value: Any) -> Any:
-    """A JSON-safe copy of a request: bytes (images, documents) summarised, not dumped."""
-    if isinstance(value, (bytes, bytearray)):
-        return f"<{len(value)} bytes not logged>"
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
-
-
-def _json_or_text(data: Any) -> Any:
-    if isinstance(data, (bytes, bytearray)):
-        data = data.decode("utf-8", "replace")
-    try:
-        return json.loads(data)
-    except (TypeError, ValueError):
-        return data
-
-
 def _converse_stream_body(events: list[dict]) -> dict:
     """The Converse-shaped body Bedrock logs for a ConverseStream (the assembled answer)."""
     text, stop, meta = [], None, {}
@@ -147,7 +127,7 @@ def build_record(config: dict, *, operation: str, params: dict, output: dict | N
     if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
         in_body = _json_or_text(params.get("body", b""))
     else:
-        in_body = _plain({k: v for k, v in params.items()
+        in_body = summarise({k: v for k, v in params.items()
                           if k not in ("modelId", "requestMetadata")})  # metadata: top level
     record["input"] = {"inputContentType": "application/json"}
     if text_on:
@@ -157,7 +137,7 @@ def build_record(config: dict, *, operation: str, params: dict, output: dict | N
         return record
     out_body: Any
     if operation == "Converse":
-        out_body = _plain(output)
+        out_body = summarise(output)
         usage = output.get("usage", {})
     elif operation == "ConverseStream":
         out_body = _converse_stream_body(output.get("stream", []))
