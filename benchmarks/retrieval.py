@@ -2,6 +2,8 @@
 
     .venv/bin/python -m benchmarks.retrieval                 # 1k, 10k, 100k synthetic chunks
     .venv/bin/python -m benchmarks.retrieval --sizes 1000,10000 --queries 200
+    .venv/bin/python -m benchmarks.retrieval --qa-only --compare minilm   # other embeddings
+    WORKSHOP_MODE=live .venv/bin/python -m benchmarks.retrieval --qa-only --compare titan
 
 Prints, for the machine it runs on:
 - local embedding throughput (texts/s), batched (how the engine embeds) against one model call
@@ -12,6 +14,9 @@ Prints, for the machine it runs on:
   nprobe = 16 by default), with the IVF index's recall@5 against the exact one;
 - recall@5 and MRR on the shipped QA set (answerable questions, document level, chunks of
   300 tokens with 20% overlap) for BM25, embeddings and hybrid (reciprocal rank fusion);
+  with --compare, the same for other embedding models: all-MiniLM-L6-v2 (a sentence
+  transformer, run in numpy from an optional package) and Titan Text Embeddings V2 through
+  bedrock-runtime in the workshop's mode (live: the real model);
 - the issue's targets, each marked met or missed.
 Figures vary with the machine and its load; the load average is printed with them.
 """
@@ -170,10 +175,11 @@ def index_figures(vectors: np.ndarray, queries: np.ndarray, k: int = 5, nprobe: 
     return out
 
 
-def qa_recall(dims: int, k: int = 5) -> dict:
+def qa_recall(embed_fn, k: int = 5) -> dict:
+    """Document-level recall@k and MRR on the shipped QA set for BM25, embeddings and hybrid."""
     docs = documents.load_corpus(CORPUS)
     chunks = chunking.chunk_documents(docs, "fixed_tokens", max_tokens=300, overlap_pct=20)
-    index = ChunkIndex(chunks, lambda texts: embed_batched(texts, dims))
+    index = ChunkIndex(chunks, embed_fn)
     qa = [json.loads(line) for line in QA.read_text().splitlines() if line.strip()]
     qa = [r for r in qa if r["doc_ids"]]
     out = {}
@@ -190,13 +196,82 @@ def qa_recall(dims: int, k: int = 5) -> dict:
     return out
 
 
+def titan_embedder(dims: int):
+    """Titan Text Embeddings V2 through boto3 bedrock-runtime in the workshop's mode
+    (WORKSHOP_MODE=live: the real model, one InvokeModel per text, a few cents at most)."""
+    import utils
+    from utils.models import EMBEDDING_MODEL
+
+    utils.setup(quiet=True)
+    client = utils.client("bedrock-runtime")
+
+    def embed(texts: list[str]) -> np.ndarray:
+        from tqdm.auto import tqdm
+
+        rows = []
+        for text in tqdm(texts, desc="Titan V2 embeddings", leave=False, disable=len(texts) < 20):
+            body = json.dumps({"inputText": text, "dimensions": dims})
+            reply = client.invoke_model(modelId=EMBEDDING_MODEL, body=body)
+            rows.append(json.loads(reply["body"].read())["embedding"])
+        return np.asarray(rows, dtype=np.float32)
+
+    return embed
+
+
+def comparison_embedder(name: str, dims: int):
+    """(label, embed function) for a --compare choice."""
+    if name == "minilm":
+        from benchmarks import minilm
+
+        return "all-MiniLM-L6-v2 (numpy, 384-d)", minilm.embed
+    if name == "titan":
+        fn = titan_embedder(dims)
+        import utils
+
+        return f"Titan V2 via bedrock-runtime ({utils.current().mode} mode, {dims}-d)", fn
+    raise SystemExit(f"unknown --compare {name!r}: use minilm or titan")
+
+
+def print_qa(qa: dict, label: str) -> None:
+    print(f"QA set, embeddings from {label}: {qa['questions']} answerable questions, "
+          f"{qa['chunks']} chunks (FIXED_SIZE 300 tokens, 20% overlap), document-level")
+    for row in ("BM25", "embeddings", "hybrid (RRF)"):
+        print(f"  {row:<13} recall@5 {qa[row]['recall@5']:.3f}   MRR {qa[row]['MRR']:.3f}")
+    print()
+
+
+def qa_section(args) -> dict:
+    """Recall on the QA set with the local model, then with each --compare model."""
+    qa = qa_recall(lambda texts: embed_batched(texts, args.dims))
+    print_qa(qa, f"the local engine (WordLlama, {args.dims}-d)")
+    for name in filter(None, args.compare.split(",")):
+        label, fn = comparison_embedder(name, args.dims)
+        try:
+            t = time.perf_counter()
+            other = qa_recall(fn)
+        except Exception as exc:  # noqa: BLE001 - a comparison row must not stop the benchmark
+            from utils.errors import explain
+
+            print(f"QA set, embeddings from {label}: not measured: {explain(exc) or exc}\n")
+            continue
+        print_qa(other, label + f", {time.perf_counter() - t:.0f} s")
+    return qa
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--dims", type=int, default=1024, help="embedding dimensions (Titan V2: 256, 512, 1024)")
     parser.add_argument("--queries", type=int, default=300, help="queries timed per index")
     parser.add_argument("--nprobe", type=int, default=16, help="IVF cells searched per query")
+    parser.add_argument("--qa-only", action="store_true", help="only the QA-set recall section")
+    parser.add_argument("--compare", default="", help="also measure QA recall with other "
+                        "embeddings: minilm (optional package, see benchmarks/minilm.py), titan "
+                        "(bedrock-runtime in WORKSHOP_MODE; live = the real model); comma-separated")
     args = parser.parse_args(argv)
+    if args.qa_only:
+        qa_section(args)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"Machine: {machine()}")
     print(f"Embeddings: local WordLlama (256-d) projected to {args.dims}-d, as the offline engine "
@@ -245,12 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{row['p95_ms']:>8.3f} {row['cpu_p50_ms']:>8.3f} {row['cpu_p95_ms']:>8.3f}  {note}")
     print()
 
-    qa = qa_recall(args.dims)
-    print(f"QA set: {qa['questions']} answerable questions, {qa['chunks']} chunks "
-          "(FIXED_SIZE 300 tokens, 20% overlap), document-level")
-    for label in ("BM25", "embeddings", "hybrid (RRF)"):
-        print(f"  {label:<13} recall@5 {qa[label]['recall@5']:.3f}   MRR {qa[label]['MRR']:.3f}")
-    print()
+    qa = qa_section(args)
 
     big = max(sizes)
     print("Targets")
