@@ -83,23 +83,13 @@ def check_keys(obj: dict, path: str, allowed: set[str] | frozenset[str],
         raise malformed(path, *problems)
 
 
-def get_str(obj: dict, key: str, path: str, default: Any = _MISSING, min_length: int = 0,
-            max_length: int | None = None, enum: tuple[str, ...] | None = None) -> Any:
-    p = join(path, key)
-    if key not in obj:
-        if default is _MISSING:
-            raise malformed(path, f"required key [{key}] not found")
-        return default
-    v = obj[key]
-    if not isinstance(v, str):
-        raise wrong_type(p, "String", v)
-    if len(v) < min_length:
-        raise malformed(p, f"expected minLength: {min_length}, actual: {len(v)}")
-    if max_length is not None and len(v) > max_length:
-        raise malformed(p, f"expected maxLength: {max_length}, actual: {len(v)}")
-    if enum is not None and v not in enum:
-        raise malformed(p, f"{v} is not a valid enum value")
-    return v
+def _field(obj: dict, key: str, path: str, default: Any) -> tuple[bool, Any, str]:
+    """(present, value, child path) of obj[key]; a missing key without a default is an error."""
+    if key in obj:
+        return True, obj[key], join(path, key)
+    if default is _MISSING:
+        raise malformed(path, f"required key [{key}] not found")
+    return False, default, join(path, key)
 
 
 def _check_range(v: float, p: str, lo: float | None, hi: float | None) -> None:
@@ -109,14 +99,38 @@ def _check_range(v: float, p: str, lo: float | None, hi: float | None) -> None:
         raise malformed(p, f"{v} is not less or equal to {hi}")
 
 
+def _check_size(n: int, p: str, lo: int, hi: int | None, what: str) -> None:
+    """Length bounds worded as Bedrock's validator words them, for strings or arrays."""
+    if what == "string":
+        if n < lo:
+            raise malformed(p, f"expected minLength: {lo}, actual: {n}")
+        if hi is not None and n > hi:
+            raise malformed(p, f"expected maxLength: {hi}, actual: {n}")
+    else:
+        if n < lo:
+            raise malformed(p, f"expected minimum item count: {lo}, found: {n}")
+        if hi is not None and n > hi:
+            raise malformed(p, f"expected maximum item count: {hi}, found: {n}")
+
+
+def get_str(obj: dict, key: str, path: str, default: Any = _MISSING, min_length: int = 0,
+            max_length: int | None = None, enum: tuple[str, ...] | None = None) -> Any:
+    present, v, p = _field(obj, key, path, default)
+    if not present:
+        return v
+    if not isinstance(v, str):
+        raise wrong_type(p, "String", v)
+    _check_size(len(v), p, min_length, max_length, "string")
+    if enum is not None and v not in enum:
+        raise malformed(p, f"{v} is not a valid enum value")
+    return v
+
+
 def get_number(obj: dict, key: str, path: str, default: Any = _MISSING,
                lo: float | None = None, hi: float | None = None) -> Any:
-    p = join(path, key)
-    if key not in obj:
-        if default is _MISSING:
-            raise malformed(path, f"required key [{key}] not found")
-        return default
-    v = obj[key]
+    present, v, p = _field(obj, key, path, default)
+    if not present:
+        return v
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise wrong_type(p, "Number", v)
     _check_range(v, p, lo, hi)
@@ -125,12 +139,9 @@ def get_number(obj: dict, key: str, path: str, default: Any = _MISSING,
 
 def get_int(obj: dict, key: str, path: str, default: Any = _MISSING,
             lo: int | None = None, hi: int | None = None) -> Any:
-    p = join(path, key)
-    if key not in obj:
-        if default is _MISSING:
-            raise malformed(path, f"required key [{key}] not found")
-        return default
-    v = obj[key]
+    present, v, p = _field(obj, key, path, default)
+    if not present:
+        return v
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
@@ -140,31 +151,20 @@ def get_int(obj: dict, key: str, path: str, default: Any = _MISSING,
 
 
 def get_bool(obj: dict, key: str, path: str, default: Any = _MISSING) -> Any:
-    p = join(path, key)
-    if key not in obj:
-        if default is _MISSING:
-            raise malformed(path, f"required key [{key}] not found")
-        return default
-    v = obj[key]
-    if not isinstance(v, bool):
+    present, v, p = _field(obj, key, path, default)
+    if present and not isinstance(v, bool):
         raise wrong_type(p, "Boolean", v)
     return v
 
 
 def get_list(obj: dict, key: str, path: str, default: Any = _MISSING, min_items: int = 0,
              max_items: int | None = None) -> Any:
-    p = join(path, key)
-    if key not in obj:
-        if default is _MISSING:
-            raise malformed(path, f"required key [{key}] not found")
-        return default
-    v = obj[key]
+    present, v, p = _field(obj, key, path, default)
+    if not present:
+        return v
     if not isinstance(v, list):
         raise wrong_type(p, "JSONArray", v)
-    if len(v) < min_items:
-        raise malformed(p, f"expected minimum item count: {min_items}, found: {len(v)}")
-    if max_items is not None and len(v) > max_items:
-        raise malformed(p, f"expected maximum item count: {max_items}, found: {len(v)}")
+    _check_size(len(v), p, min_items, max_items, "array")
     return v
 
 
