@@ -51,6 +51,14 @@ def units(text: str, windows: tuple[int, ...] = (), max_units: int = 400) -> lis
     return out
 
 
+def classifier_units(text: str, min_words: int = 6) -> list[str]:
+    """The text, plus its sentences of at least ``min_words`` words when it has several (so an
+    instruction hidden in a long document is scored on its own; short fragments such as "How
+    can I fix it?" are not scored out of context)."""
+    parts = [s for s in sentences(text) if len(s.split()) >= min_words]
+    return list(dict.fromkeys([text.strip(), *parts])) if len(sentences(text)) > 1 else [text.strip()]
+
+
 def stem(word: str) -> str:
     """A crude suffix stripper: enough to match "customers"/"customer", "charged"/"charge"."""
     for suf in ("'s", "ies", "ing", "ed", "es", "s"):
@@ -100,11 +108,11 @@ def embed_units(texts: list[str]) -> np.ndarray:
             else:
                 _UNIT_CACHE.move_to_end(t)
             out.append(v)
-    return np.vstack(out) if out else np.zeros((0, 256), dtype=np.float32)
+    return np.vstack(out) if out else embed([])
 
 
 def embed_refs(texts) -> np.ndarray:
-    """Embeddings of reference texts (exemplars, topic definitions), cached across calls."""
+    """Embeddings of reference texts (topic definitions and examples), cached across calls."""
     return _embed_cached(tuple(texts))
 
 

@@ -1,15 +1,20 @@
 """Content filters (HATE, INSULTS, SEXUAL, VIOLENCE, MISCONDUCT, PROMPT_ATTACK), scored offline.
 
-For each category a text gets a score in [0, 1]:
+For each category a text gets a score in [0, 1] from two signals:
 
+* learned: the probability from :mod:`.classifier` (logistic regression on sentence embeddings
+  and n-grams, trained in-process on the shipped texts of ``data/train/``), the highest over the
+  text and its longer sentences; mapped to ``max(0, (p - 0.4) / 0.6)``, so a probability under
+  0.4 adds nothing and the confidence levels below sit at p = 0.58 (LOW), 0.73 (MEDIUM) and
+  0.88 (HIGH);
 * lexical: every rule of :data:`lexicon.RULES` that matches contributes its weight, combined
   with a noisy-OR (``1 - prod(1 - w)``); rules are also run on a "de-leeted" copy of the text
-  (``1gn0re`` -> ``ignore``) so trivial obfuscation does not slip through;
-* semantic: the highest cosine between the text's sentences/clauses and the category's exemplar
-  sentences (WordLlama embeddings), mapped linearly from [0.45, 0.85] to [0, 1] and weighted 0.5,
-  then noisy-OR-ed with the lexical score;
-* mitigation: when a pattern says the text talks *about* the harm ("is this a phishing email?"),
-  the score is multiplied by 0.4.
+  (``1gn0re`` -> ``ignore``) so trivial obfuscation does not slip through. The rules are precise
+  and explainable (``hits`` lists what matched); they were written with
+  ``07_guardrails/data/redteam.jsonl`` in view;
+
+the two are noisy-OR-ed: ``score = 1 - (1 - lexical) * (1 - learned)``. When a pattern says the
+text talks *about* the harm ("is this a phishing email?"), the score is multiplied by 0.4.
 
 Scores map to Bedrock's confidence levels: >= 0.8 HIGH, >= 0.55 MEDIUM, >= 0.3 LOW, else NONE.
 A filter blocks when confidence reaches its strength's threshold, as Bedrock documents:
@@ -21,17 +26,15 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
-from local_bedrock.guardrails import lexicon
-from local_bedrock.guardrails._text import embed_refs, embed_units, units
+from local_bedrock.guardrails import classifier, lexicon
+from local_bedrock.guardrails._text import classifier_units, embed_units
 
 CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "PROMPT_ATTACK")
 CONFIDENCE_CUTS = (("HIGH", 0.8), ("MEDIUM", 0.55), ("LOW", 0.3))
 CONFIDENCE_RANK = {"NONE": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3}
 # lowest confidence that a filter of this strength blocks (None: never)
 STRENGTH_BLOCKS_FROM = {"NONE": None, "LOW": 3, "MEDIUM": 2, "HIGH": 1}
-SEM_LO, SEM_HI, SEM_WEIGHT = 0.45, 0.85, 0.5
+LEARNED_FLOOR = 0.4  # classifier probabilities under this add nothing
 MITIGATION_FACTOR = 0.4
 
 _RULES = {c: [(re.compile(p, re.IGNORECASE), w) for p, w in lexicon.RULES[c]] for c in CATEGORIES}
@@ -72,22 +75,30 @@ def blocks(conf: str, strength: str) -> bool:
     return need is not None and CONFIDENCE_RANK[conf] >= need
 
 
-def score(text: str, categories=CATEGORIES) -> dict[str, dict]:
-    """Per category: {"score", "confidence", "lexical", "semantic", "hits"}."""
+def learned_scores(text: str, categories, topics: tuple = ()) -> dict[str, float]:
+    """Per category, the classifier's highest probability over the text (and its longer
+    sentences, see :func:`classifier_units`)."""
+    text_units = classifier_units(text)
+    probs = classifier.predict_max(text_units, embed_units(text_units), topics)
+    return {c: probs[c.lower()] for c in categories}
+
+
+def score(text: str, categories=CATEGORIES, topics: tuple = ()) -> dict[str, dict]:
+    """Per category: {"score", "confidence", "lexical", "semantic" (the classifier's
+    probability), "hits"}. ``topics``: the guardrail's denied topics as
+    :func:`local_bedrock.guardrails.topics.model_key` gives them (they share one classifier)."""
     cats = [c for c in categories if c in _RULES]
     if not cats or not text.strip():
         return {c: {"score": 0.0, "confidence": "NONE", "lexical": 0.0, "semantic": 0.0, "hits": []}
                 for c in cats}
-    text_units = units(text)
-    vecs = embed_units(text_units)
+    learned = learned_scores(text, cats, topics)
     out = {}
     for c in cats:
         lex, hits = lexical_score(text, c)
-        cos = float(np.max(vecs @ embed_refs(lexicon.EXEMPLARS[c]).T))
-        sem = min(1.0, max(0.0, (cos - SEM_LO) / (SEM_HI - SEM_LO)))
-        s = 1.0 - (1.0 - lex) * (1.0 - SEM_WEIGHT * sem)
+        sem = learned[c]
+        s = 1.0 - (1.0 - lex) * (1.0 - max(0.0, (sem - LEARNED_FLOOR) / (1.0 - LEARNED_FLOOR)))
         if any(rx.search(text) for rx in _MITIGATORS[c]):
             s *= MITIGATION_FACTOR
         out[c] = {"score": round(s, 4), "confidence": confidence(s), "lexical": round(lex, 4),
-                  "semantic": round(cos, 4), "hits": hits}
+                  "semantic": round(sem, 4), "hits": hits}
     return out

@@ -114,14 +114,18 @@ def _text_units(chars: int) -> int:
 
 # --------------------------------------------------------------------------- policy evaluation
 
+def _all_topics(defin: dict) -> list[dict]:
+    return list((defin.get("topicPolicy") or {}).get("topics", []))
+
+
 def _eval_topics(defin: dict, texts: list[str], direction: str, full: bool) -> list[dict]:
-    cfg = [t for t in (defin.get("topicPolicy") or {}).get("topics", []) if _enabled(t, direction)]
+    cfg = [t for t in _all_topics(defin) if _enabled(t, direction)]
     if not cfg:
         return []
     detected: dict[str, bool] = {t["name"]: False for t in cfg}
     for text in texts:
-        for r in topics.score_topics(text, cfg):
-            if r["detected"]:
+        for r in topics.score_topics(text, _all_topics(defin)):  # all: one shared classifier
+            if r["detected"] and r["topic"]["name"] in detected:
                 detected[r["topic"]["name"]] = True
     out = []
     for t in cfg:
@@ -147,8 +151,9 @@ def _eval_content(defin: dict, texts: list[str], direction: str, full: bool) -> 
         return []
     cats = tuple(f["type"] for f, _ in filters)
     best = {c: "NONE" for c in cats}
+    key = topics.model_key(_all_topics(defin))
     for text in texts:
-        for c, r in content_filters.score(text, cats).items():
+        for c, r in content_filters.score(text, cats, key).items():
             if content_filters.CONFIDENCE_RANK[r["confidence"]] > content_filters.CONFIDENCE_RANK[best[c]]:
                 best[c] = r["confidence"]
     out = []

@@ -12,8 +12,14 @@ words (so a user-defined "Investment Advice" topic gets the finance vocabulary, 
 topic gets none). The lexical score is the best sentence's sum of matched term weights (each
 distinct matched word counts, at most twice per pattern), capped at 2 and halved to [0, 1].
 
-``score = min(1, semantic + 0.4 * lexical)``; the topic is detected when ``score >= 0.6``.
-The threshold was calibrated on ``07_guardrails/data/redteam.jsonl``.
+A third, *learned* score is the probability of the topic's label in :mod:`.classifier`
+(logistic regression on embeddings and n-grams), trained in-process with the topic's references
+and, for an attached domain, the shipped ``data/train/topic_<domain>.txt`` questions as
+positives, and every other shipped text (support questions, look-alikes, other domains, content
+categories) as negatives; the highest over the text and its longer sentences.
+
+``score = max(min(1, semantic + 0.4 * lexical), learned)``; the topic is detected when
+``score >= 0.6``. The threshold and weights were set on ``07_guardrails/data/redteam*.jsonl``.
 """
 
 from __future__ import annotations
@@ -23,8 +29,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from local_bedrock.guardrails import lexicon
-from local_bedrock.guardrails._text import embed_refs, embed_units, sentences, units
+from local_bedrock.guardrails import classifier, lexicon
+from local_bedrock.guardrails._text import (
+    classifier_units,
+    embed_refs,
+    embed_units,
+    sentences,
+    units,
+)
 
 THRESHOLD = 0.6
 LEXICAL_WEIGHT = 0.4
@@ -68,6 +80,19 @@ def lexical_score(text: str, domains: tuple[str, ...]) -> float:
     return best
 
 
+def model_key(topics: list[dict]) -> tuple:
+    """The topics as the classifier takes them: (name, reference texts, attached domains)."""
+    return tuple((t["name"], tuple([f"{t['name']}: {t['definition']}", *t.get("examples", [])]),
+                  attached_domains(_topic_text(t))) for t in topics)
+
+
+def learned_scores(text: str, topics: list[dict]) -> list[float]:
+    """Per topic, the classifier's highest probability over the text (and its longer sentences)."""
+    plain = classifier_units(text)
+    probs = classifier.predict_max(plain, embed_units(plain), model_key(topics))
+    return [probs["topic:" + t["name"]] for t in topics]
+
+
 def score_topics(text: str, topics: list[dict]) -> list[dict]:
     """For each topic: {"topic", "score", "semantic", "lexical", "detected"}."""
     if not topics:
@@ -77,12 +102,13 @@ def score_topics(text: str, topics: list[dict]) -> list[dict]:
                 for t in topics]
     text_units = units(text, windows=WINDOWS)
     vecs = embed_units(text_units)
+    learned = learned_scores(text, topics)
     out = []
-    for t in topics:
+    for t, p in zip(topics, learned):
         refs = embed_refs([f"{t['name']}: {t['definition']}", *t.get("examples", [])])
         sem = float(np.max(vecs @ refs.T))
         lex = lexical_score(text, attached_domains(_topic_text(t)))
-        s = min(1.0, max(0.0, sem + LEXICAL_WEIGHT * lex))
+        s = max(min(1.0, max(0.0, sem + LEXICAL_WEIGHT * lex)), p)
         out.append({"topic": t, "score": round(s, 4), "semantic": round(sem, 4), "lexical": round(lex, 4),
                     "detected": s >= THRESHOLD})
     return out

@@ -1,0 +1,285 @@
+"""Small text classifiers for the offline guardrail policies, trained in-process when first needed.
+
+The training texts ship as plain text in ``data/train/<label>.txt`` (one short text a line, ``#``
+comments; see ``data/README.md``). Nothing learned is stored: the models are fitted from those
+texts on first use (about a second, measured in the lab 07 README), so they follow whatever model
+:func:`local_bedrock.text.embeddings.embed` serves.
+
+* Features (:class:`Featurizer`): the text's sentence embedding (times :data:`EMBEDDING_WEIGHT`)
+  plus binary word 1-2-grams and character 3-5-grams (within words, after lower-casing and
+  "de-leeting") from the n-grams seen in at least two training texts, scaled to unit length.
+* Model (:func:`fit_logistic`): one logistic regression per label (L2 penalty :data:`L2`; a
+  label's positives weighted up to carry at least :data:`PRIOR` of the weight), solved by
+  truncated Newton steps on SciPy sparse matrices. scikit-learn's ``LogisticRegression`` would
+  do the same, but importing scikit-learn alone takes 1.3-1.5 s here.
+* Labels (:func:`model`): the six content-filter categories, plus one per denied topic of the
+  guardrail being evaluated (its definition and examples, and the shipped texts of the domains
+  its own words attach it to). One model per topic set, cached.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter, OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from local_bedrock.guardrails._text import STOPWORDS
+from local_bedrock.text.embeddings import embed
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+DATA = Path(__file__).parent / "data" / "train"
+EMBEDDING_WEIGHT = 0.75
+CHAR_NS = (3, 4, 5)
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_LEETY = re.compile(r"[0-9@$]")
+_MIXED = re.compile(r"(?=[^\s]*[a-zA-Z])(?=[^\s]*[0-9@$])[^\s]+")  # tokens mixing letters and 0-9@$
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+
+
+def load_examples(folder: Path = DATA) -> dict[str, list[str]]:
+    """label -> texts, from ``<folder>/<label>.txt`` (blank lines and ``#`` comments skipped)."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"Guardrail training texts not found in {folder}: reinstall the "
+                                "workshop (they ship with local_bedrock/guardrails/data/train/).")
+    out = {}
+    for path in sorted(folder.glob("*.txt")):
+        lines = (ln.strip() for ln in path.read_text(encoding="utf-8").splitlines())
+        out[path.stem] = list(dict.fromkeys(ln for ln in lines if ln and not ln.startswith("#")))
+    return out
+
+
+def normalise(text: str) -> str:
+    """Lower-cased, de-leeted ("1gn0re" -> "ignore") text."""
+    if _LEETY.search(text):
+        text = _MIXED.sub(lambda m: m.group(0).translate(_LEET), text)
+    return text.lower()
+
+
+@lru_cache(maxsize=65536)
+def _char_grams(word: str) -> frozenset[str]:
+    padded = f" {word} "
+    return frozenset(padded[i:i + n] for n in CHAR_NS for i in range(len(padded) - n + 1))
+
+
+def ngrams(text: str) -> set[str]:
+    """Word 1-2-grams (``"word|"``, ``"two words|"``) and character 3-5-grams inside words
+    (``" wo"``, ``"ord "``) of a text."""
+    words = _WORD.findall(normalise(text))
+    out = {w + "|" for w in words}
+    out.update(a + " " + b + "|" for a, b in zip(words, words[1:]))
+    for w in set(words):
+        if w not in STOPWORDS:  # function words get word features only, not 6 redundant char-grams
+            out |= _char_grams(w)
+    return out
+
+
+class Featurizer:
+    """Sentence embedding plus L2-normalised binary n-gram indicators (vocabulary: n-grams seen
+    in at least ``min_df`` training texts)."""
+
+    def __init__(self, texts: list[str], min_df: int = 2, embedding_weight: float | None = None):
+        grams = [ngrams(t) for t in texts]
+        counts = Counter(g for gs in grams for g in gs)
+        self.vocab = {g: i for i, g in enumerate(sorted(g for g, c in counts.items() if c >= min_df))}
+        self.embedding_weight = EMBEDDING_WEIGHT if embedding_weight is None else embedding_weight
+        self._train_texts, self._train_grams = list(texts), grams
+
+    def ngram_matrix(self, texts: list[str]) -> sparse.csr_matrix:
+        """Binary n-gram indicators, each row scaled to unit length."""
+        from scipy import sparse  # imported on first use: it costs ~0.3 s
+
+        same = list(texts) == self._train_texts
+        vocab, indptr, cols = self.vocab, [0], []
+        for gs in self._train_grams if same else map(ngrams, texts):
+            cols.extend([vocab[g] for g in gs if g in vocab])
+            indptr.append(len(cols))
+        counts = np.diff(indptr)
+        vals = 1.0 / np.sqrt(np.maximum(np.repeat(counts, counts), 1.0))
+        return sparse.csr_matrix((vals, np.array(cols, dtype=np.int64), np.array(indptr)),
+                                 shape=(len(indptr) - 1, len(vocab)))
+
+    def transform(self, texts: list[str], emb: np.ndarray | None = None) -> sparse.csr_matrix:
+        """Rows of [embedding * weight | n-gram indicators], as one sparse matrix (sparse
+        products never start BLAS threads, which are slow on a busy machine). ``emb``: the
+        texts' embeddings, if already computed."""
+        from scipy import sparse
+
+        emb = embed(list(texts)) if emb is None else emb
+        emb = np.asarray(emb, dtype=np.float64) * self.embedding_weight
+        return sparse.hstack([sparse.csr_matrix(emb), self.ngram_matrix(texts)], format="csr")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def fit_logistic(x: sparse.csr_matrix, y: np.ndarray, l2: float = 1e-3, prior: float = 0.0,
+                 tol: float = 1e-3, max_newton: int = 15, max_cg: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """One-vs-rest L2-regularised logistic regressions, one per column of ``y`` (n x labels).
+
+    Minimises, per label, the weighted mean log loss + ``l2/2 * |w|^2`` (bias not penalised);
+    with ``prior`` > 0 a label's positives are weighted up to carry at least that share of the
+    weight. Truncated Newton: conjugate gradient on the Hessian (all labels at once), stopped when
+    the residual falls under ``min(0.5, sqrt|g|) * |g|``, then a backtracking line search; until
+    every gradient norm is under ``tol``. Only sparse products: no BLAS threads, which crawl on a
+    busy machine.
+    Returns ``(weights (features x labels), bias (labels))``."""
+    y = np.asarray(y, dtype=np.float64).reshape(x.shape[0], -1)
+    n, k = y.shape
+    pos = np.maximum(y.sum(axis=0), 1.0)
+    scale = np.maximum(1.0, prior * (n - pos) / ((1.0 - prior) * pos)) if prior > 0 else np.ones(k)
+    sample_w = np.where(y > 0, scale, 1.0)
+    sample_w /= sample_w.sum(axis=0)
+    xt = x.T.tocsr()
+    w = np.zeros((x.shape[1], k))
+    rate = np.clip((sample_w * y).sum(axis=0), 1e-6, 1 - 1e-6)
+    b = np.log(rate / (1.0 - rate))  # start from the weighted base rate
+
+    def loss(z: np.ndarray, w_: np.ndarray) -> np.ndarray:
+        return (sample_w * (np.logaddexp(0.0, z) - y * z)).sum(axis=0) + 0.5 * l2 * (w_ * w_).sum(axis=0)
+
+    z = np.zeros((n, k)) + b
+    for _ in range(max_newton):
+        p = _sigmoid(z)
+        gw, gb = xt @ (sample_w * (p - y)) + l2 * w, (sample_w * (p - y)).sum(axis=0)
+        gnorm = np.sqrt((gw * gw).sum(0) + gb * gb)
+        if gnorm.max() < tol:
+            break
+        d = sample_w * p * (1.0 - p)
+        sw, sb = np.zeros_like(w), np.zeros_like(b)
+        rw, rb = -gw, -gb
+        pw, pb = rw.copy(), rb.copy()
+        rr = gnorm ** 2
+        stop = np.minimum(0.5, np.sqrt(gnorm)) * gnorm
+        for _ in range(max_cg):
+            hz = d * (x @ pw + pb)
+            hw, hb = xt @ hz + l2 * pw, hz.sum(axis=0)
+            alpha = rr / np.maximum((pw * hw).sum(0) + pb * hb, 1e-30)
+            sw, sb = sw + alpha * pw, sb + alpha * pb
+            rw, rb = rw - alpha * hw, rb - alpha * hb
+            rr_new = (rw * rw).sum(0) + rb * rb
+            if (np.sqrt(rr_new) <= stop).all():
+                break
+            beta = rr_new / np.maximum(rr, 1e-30)
+            pw, pb, rr = rw + beta * pw, rb + beta * pb, rr_new
+        # backtracking, per label: halve the step where the objective does not decrease
+        dz = x @ sw + sb
+        base, step = loss(z, w), np.ones(k)
+        for _ in range(30):
+            worse = loss(z + step * dz, w + step * sw) > base
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2, step)
+        w, b, z = w + step * sw, b + step * sb, z + step * dz
+    return w, b
+
+
+class TextClassifier:
+    """One-vs-rest logistic regressions over :class:`Featurizer` features of labelled texts."""
+
+    def __init__(self, featurizer: Featurizer, x: sparse.csr_matrix, y: np.ndarray,
+                 labels: list[str], l2: float = 1e-3, prior: float = 0.0):
+        self.featurizer, self.labels = featurizer, list(labels)
+        self.w, self.b = fit_logistic(x, y, l2=l2, prior=prior)
+
+    def predict_features(self, x: sparse.csr_matrix) -> np.ndarray:
+        """Probabilities (rows x labels) for already featurised rows."""
+        return _sigmoid(x @ self.w + self.b)
+
+    def predict(self, texts: list[str], labels=None) -> dict[str, np.ndarray]:
+        """label -> probability per text."""
+        labels = list(labels or self.labels)
+        if not texts:
+            return {lab: np.zeros(0) for lab in labels}
+        p = self.predict_features(self.featurizer.transform(texts))
+        return {lab: p[:, self.labels.index(lab)] for lab in labels}
+
+
+L2 = 1e-4  # penalty on the mean log loss (scikit-learn's C ~ 1 / (L2 * n) = 4 for n = 2,500)
+PRIOR = 0.2  # each label's positives carry at least 20% of its weight
+_lock = threading.RLock()
+
+
+@lru_cache(maxsize=1)
+def examples() -> dict[str, list[str]]:
+    """The shipped training texts, label -> texts (cached)."""
+    return load_examples()
+
+
+@lru_cache(maxsize=1)
+def _base() -> tuple[list[str], Featurizer, sparse.csr_matrix]:
+    """Every shipped text, the featurizer built on them, and their feature rows."""
+    texts = list(dict.fromkeys(t for ts in examples().values() for t in ts))
+    featurizer = Featurizer(texts)
+    return texts, featurizer, featurizer.transform(texts)
+
+
+def featurizer() -> Featurizer:
+    with _lock:
+        return _base()[1]
+
+
+CONTENT_LABELS = ("prompt_attack", "misconduct", "violence", "hate", "insults", "sexual")
+Topic = tuple[str, tuple[str, ...], tuple[str, ...]]  # (name, reference texts, domains)
+_models: OrderedDict[tuple[Topic, ...], TextClassifier] = OrderedDict()
+_MODELS_MAX = 16
+
+
+def model(topics: tuple[Topic, ...] = ()) -> TextClassifier:
+    """The classifier for the content labels (:data:`CONTENT_LABELS`) plus a guardrail's denied
+    topics (labels ``"topic:<name>"``), trained once per process and topic set.
+
+    A topic is ``(name, reference texts, domains)``: its positives are its references (name +
+    definition, examples) plus the shipped ``topic_<domain>`` texts of its domains; every other
+    text is a negative. Content labels are fitted on the shipped texts (the topic references count
+    as negatives). All labels are fitted together: one solver run costs less than two."""
+    from scipy import sparse
+
+    with _lock:
+        if topics in _models:
+            _models.move_to_end(topics)
+            return _models[topics]
+        texts, feat, x = _base()
+        known = set(texts)
+        refs = list(dict.fromkeys(r for _, rs, _ in topics for r in rs if r not in known))
+        all_texts = texts + refs
+        if refs:
+            x = sparse.vstack([x, feat.transform(refs)], format="csr")
+        positives = [set(examples().get(lab, [])) for lab in CONTENT_LABELS]
+        positives += [set(rs).union(*(examples().get("topic_" + d, []) for d in domains))
+                      for _, rs, domains in topics]
+        y = np.array([[t in pos for pos in positives] for t in all_texts], dtype=np.float64)
+        labels = [*CONTENT_LABELS, *("topic:" + name for name, _, _ in topics)]
+        m = TextClassifier(feat, x, y, labels, l2=L2, prior=PRIOR)
+        _models[topics] = m
+        while len(_models) > _MODELS_MAX:
+            _models.popitem(last=False)
+        return m
+
+
+_predictions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
+
+
+def predict_max(texts: list[str], embeddings: np.ndarray, topics: tuple[Topic, ...] = ()) -> dict[str, float]:
+    """label -> highest probability over ``texts`` (units of one input), cached so that the
+    content filters and the denied topics of one request share a single prediction."""
+    key = (topics, tuple(texts))
+    with _lock:
+        if key in _predictions:
+            _predictions.move_to_end(key)
+            return _predictions[key]
+    m = model(topics)
+    probs = m.predict_features(m.featurizer.transform(texts, embeddings)).max(axis=0)
+    out = dict(zip(m.labels, (float(p) for p in probs)))
+    with _lock:
+        _predictions[key] = out
+        while len(_predictions) > 2048:
+            _predictions.popitem(last=False)
+    return out
