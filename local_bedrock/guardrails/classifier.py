@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DATA = Path(__file__).parent / "data" / "train"
 EMBEDDING_WEIGHT = 0.75
 CHAR_NS = (3, 4, 5)
+CHAR_WEIGHT = 2.0
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _LEETY = re.compile(r"[0-9@$]")
 _MIXED = re.compile(r"(?=[^\s]*[a-zA-Z])(?=[^\s]*[0-9@$])[^\s]+")  # tokens mixing letters and 0-9@$
@@ -68,15 +69,19 @@ def _char_grams(word: str) -> frozenset[str]:
     return frozenset(padded[i:i + n] for n in CHAR_NS for i in range(len(padded) - n + 1))
 
 
-def ngrams(text: str) -> set[str]:
-    """Word 1-2-grams (``"word|"``, ``"two words|"``) and character 3-5-grams inside words
-    (``" wo"``, ``"ord "``) of a text."""
+def ngrams(text: str) -> dict[str, float]:
+    """Weighted n-grams of a text: word 1-2-grams (``"word|"``, ``"two words|"``, weight 1) and
+    character 3-5-grams inside words (``" wo"``, ``"ord "``), a word's char-grams sharing a weight
+    of :data:`CHAR_WEIGHT` so a long word counts no more than a short one. Function words get no
+    char-grams."""
     words = _WORD.findall(normalise(text))
-    out = {w + "|" for w in words}
-    out.update(a + " " + b + "|" for a, b in zip(words, words[1:]))
+    out = dict.fromkeys([w + "|" for w in words] + [a + " " + b + "|" for a, b in zip(words, words[1:])], 1.0)
     for w in set(words):
-        if w not in STOPWORDS:  # function words get word features only, not 6 redundant char-grams
-            out |= _char_grams(w)
+        if w not in STOPWORDS:
+            grams = _char_grams(w)
+            share = CHAR_WEIGHT / len(grams)
+            for g in grams:
+                out[g] = out.get(g, 0.0) + share
     return out
 
 
@@ -86,24 +91,29 @@ class Featurizer:
 
     def __init__(self, texts: list[str], min_df: int = 2, embedding_weight: float | None = None):
         grams = [ngrams(t) for t in texts]
-        counts = Counter(g for gs in grams for g in gs)
+        counts = Counter(g for gs in grams for g in gs)  # document frequency
         self.vocab = {g: i for i, g in enumerate(sorted(g for g, c in counts.items() if c >= min_df))}
         self.embedding_weight = EMBEDDING_WEIGHT if embedding_weight is None else embedding_weight
         self._train_texts, self._train_grams = list(texts), grams
 
     def ngram_matrix(self, texts: list[str]) -> sparse.csr_matrix:
-        """Binary n-gram indicators, each row scaled to unit length."""
+        """Weighted n-gram features (:func:`ngrams`), each row scaled to unit length."""
         from scipy import sparse  # imported on first use: it costs ~0.3 s
 
         same = list(texts) == self._train_texts
-        vocab, indptr, cols = self.vocab, [0], []
+        vocab, indptr, cols, vals = self.vocab, [0], [], []
         for gs in self._train_grams if same else map(ngrams, texts):
-            cols.extend([vocab[g] for g in gs if g in vocab])
+            for g, v in gs.items():
+                i = vocab.get(g)
+                if i is not None:
+                    cols.append(i)
+                    vals.append(v)
             indptr.append(len(cols))
-        counts = np.diff(indptr)
-        vals = 1.0 / np.sqrt(np.maximum(np.repeat(counts, counts), 1.0))
-        return sparse.csr_matrix((vals, np.array(cols, dtype=np.int64), np.array(indptr)),
-                                 shape=(len(indptr) - 1, len(vocab)))
+        m = sparse.csr_matrix((np.array(vals), np.array(cols, dtype=np.int64), np.array(indptr)),
+                              shape=(len(indptr) - 1, len(vocab)))
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        m.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(m.indptr))
+        return m
 
     def transform(self, texts: list[str], emb: np.ndarray | None = None) -> sparse.csr_matrix:
         """Rows of [embedding * weight | n-gram indicators], as one sparse matrix (sparse
@@ -264,20 +274,21 @@ def model(topics: tuple[Topic, ...] = ()) -> TextClassifier:
         return m
 
 
-_predictions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
+_predictions: OrderedDict[tuple, dict[str, np.ndarray]] = OrderedDict()
 
 
-def predict_max(texts: list[str], embeddings: np.ndarray, topics: tuple[Topic, ...] = ()) -> dict[str, float]:
-    """label -> highest probability over ``texts`` (units of one input), cached so that the
-    content filters and the denied topics of one request share a single prediction."""
+def predict_units(texts: list[str], embeddings: np.ndarray, topics: tuple[Topic, ...] = ()) -> dict[str, np.ndarray]:
+    """label -> probability for each of ``texts`` (the units of one input: the whole text
+    first), cached so that the content filters and the denied topics of one request share a
+    single prediction."""
     key = (topics, tuple(texts))
     with _lock:
         if key in _predictions:
             _predictions.move_to_end(key)
             return _predictions[key]
     m = model(topics)
-    probs = m.predict_features(m.featurizer.transform(texts, embeddings)).max(axis=0)
-    out = dict(zip(m.labels, (float(p) for p in probs)))
+    probs = m.predict_features(m.featurizer.transform(texts, embeddings))
+    out = {lab: probs[:, j] for j, lab in enumerate(m.labels)}
     with _lock:
         _predictions[key] = out
         while len(_predictions) > 2048:

@@ -76,11 +76,13 @@ def blocks(conf: str, strength: str) -> bool:
 
 
 def learned_scores(text: str, categories, topics: tuple = ()) -> dict[str, float]:
-    """Per category, the classifier's highest probability over the text (and its longer
-    sentences, see :func:`classifier_units`)."""
+    """Per category, the classifier's probability for the whole text; for PROMPT_ATTACK the
+    highest over the text and its longer sentences (see :func:`classifier_units`), since an
+    instruction planted in a document is one sentence among many."""
     text_units = classifier_units(text)
-    probs = classifier.predict_max(text_units, embed_units(text_units), topics)
-    return {c: probs[c.lower()] for c in categories}
+    probs = classifier.predict_units(text_units, embed_units(text_units), topics)
+    return {c: float(probs[c.lower()].max() if c == "PROMPT_ATTACK" else probs[c.lower()][0])
+            for c in categories}
 
 
 def score(text: str, categories=CATEGORIES, topics: tuple = ()) -> dict[str, dict]:

@@ -87,10 +87,11 @@ def model_key(topics: list[dict]) -> tuple:
 
 
 def learned_scores(text: str, topics: list[dict]) -> list[float]:
-    """Per topic, the classifier's highest probability over the text (and its longer sentences)."""
+    """Per topic, the classifier's probability for the whole text (a short off-topic request
+    inside a long message is left to the semantic score's windows)."""
     plain = classifier_units(text)
-    probs = classifier.predict_max(plain, embed_units(plain), model_key(topics))
-    return [probs["topic:" + t["name"]] for t in topics]
+    probs = classifier.predict_units(plain, embed_units(plain), model_key(topics))
+    return [float(probs["topic:" + t["name"]][0]) for t in topics]
 
 
 def score_topics(text: str, topics: list[dict]) -> list[dict]:
