@@ -274,6 +274,25 @@ def model(topics: tuple[Topic, ...] = ()) -> TextClassifier:
         return m
 
 
+def warm_up(topics: tuple[Topic, ...] = ()) -> None:
+    """Train :func:`model` for these topics in a background thread unless it is ready; callers
+    of :func:`model` wait for it on the lock."""
+    with _lock:
+        if topics in _models or topics in _warming:
+            return
+        _warming.add(topics)
+
+    def run() -> None:
+        try:
+            model(topics)
+        finally:
+            with _lock:
+                _warming.discard(topics)
+
+    threading.Thread(target=run, name="guardrail-classifier-warm-up", daemon=True).start()
+
+
+_warming: set[tuple[Topic, ...]] = set()
 _predictions: OrderedDict[tuple, dict[str, np.ndarray]] = OrderedDict()
 
 

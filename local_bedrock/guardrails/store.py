@@ -24,6 +24,7 @@ import threading
 from datetime import datetime, timezone
 
 from local_bedrock.errors import EngineError, not_found, validation
+from local_bedrock.guardrails import classifier, topics
 
 ACCOUNT_ID = "123456789012"
 DRAFT = "DRAFT"
@@ -532,7 +533,8 @@ class GuardrailStore:
                         "createdAt": now}
             if token is not None:
                 self._tokens[("create", token)] = response
-            return dict(response)
+        _warm_up(definition)
+        return dict(response)
 
     def get_guardrail(self, identifier, version=None) -> dict:
         with self._lock:
@@ -591,8 +593,10 @@ class GuardrailStore:
                 raise _conflict(f"A guardrail with the name {definition['name']} already exists.")
             now = datetime.now(timezone.utc)
             record["draft"] = {"version": DRAFT, "definition": definition, "updatedAt": now}
-            return {"guardrailId": record["id"], "guardrailArn": record["arn"], "version": DRAFT,
-                    "updatedAt": now}
+            out = {"guardrailId": record["id"], "guardrailArn": record["arn"], "version": DRAFT,
+                   "updatedAt": now}
+        _warm_up(definition)
+        return out
 
     def create_guardrail_version(self, identifier, description=None, client_request_token=None) -> dict:
         _check_str(description, "description", max_len=200)
@@ -636,6 +640,12 @@ class GuardrailStore:
             raise validation("1 validation error detected: Value at 'guardrailVersion' failed to "
                              "satisfy constraint: Member must not be null")
         return self.get_guardrail(identifier, version)
+
+
+def _warm_up(definition: dict) -> None:
+    """Start training the guardrail's classifier in the background (about a second, see
+    :mod:`.classifier`), so that the first ApplyGuardrail rarely waits for it."""
+    classifier.warm_up(topics.model_key((definition.get("topicPolicy") or {}).get("topics", [])))
 
 
 STORE = GuardrailStore()
