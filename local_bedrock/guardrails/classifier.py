@@ -70,12 +70,13 @@ def _char_grams(word: str) -> frozenset[str]:
 
 
 def ngrams(text: str) -> dict[str, float]:
-    """Weighted n-grams of a text: word 1-2-grams (``"word|"``, ``"two words|"``, weight 1) and
-    character 3-5-grams inside words (``" wo"``, ``"ord "``), a word's char-grams sharing a weight
-    of :data:`CHAR_WEIGHT` so a long word counts no more than a short one. Function words get no
-    char-grams."""
+    """Weighted n-grams of a text: words (``"word|"``) and word pairs (``"two words|"``), weight 1,
+    and character 3-5-grams inside words (``" wo"``, ``"ord "``), a word's char-grams sharing a
+    weight of :data:`CHAR_WEIGHT` so a long word counts no more than a short one. Function words
+    ("the", "me", "how") only count inside word pairs."""
     words = _WORD.findall(normalise(text))
-    out = dict.fromkeys([w + "|" for w in words] + [a + " " + b + "|" for a, b in zip(words, words[1:])], 1.0)
+    out = dict.fromkeys([w + "|" for w in words if w not in STOPWORDS]
+                        + [a + " " + b + "|" for a, b in zip(words, words[1:])], 1.0)
     for w in set(words):
         if w not in STOPWORDS:
             grams = _char_grams(w)
