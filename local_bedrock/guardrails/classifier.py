@@ -6,8 +6,8 @@ texts on first use (about a second, measured in the lab 07 README), so they foll
 :func:`local_bedrock.text.embeddings.embed` serves.
 
 * Features (:class:`Featurizer`): the text's sentence embedding (times :data:`EMBEDDING_WEIGHT`)
-  plus binary word 1-2-grams and character 3-5-grams (within words, after lower-casing and
-  "de-leeting") from the n-grams seen in at least two training texts, scaled to unit length.
+  plus words, word pairs and character 3-5-grams within words (after lower-casing and
+  "de-leeting"; see :func:`ngrams`) seen in at least two training texts, scaled to unit length.
 * Model (:func:`fit_logistic`): one logistic regression per label (L2 penalty :data:`L2`; a
   label's positives weighted up to carry at least :data:`PRIOR` of the weight), solved by
   truncated Newton steps on SciPy sparse matrices. scikit-learn's ``LogisticRegression`` would
@@ -87,7 +87,7 @@ def ngrams(text: str) -> dict[str, float]:
 
 
 class Featurizer:
-    """Sentence embedding plus L2-normalised binary n-gram indicators (vocabulary: n-grams seen
+    """Sentence embedding plus weighted n-grams scaled to unit length (vocabulary: n-grams seen
     in at least ``min_df`` training texts)."""
 
     def __init__(self, texts: list[str], min_df: int = 2, embedding_weight: float | None = None):
@@ -117,7 +117,7 @@ class Featurizer:
         return m
 
     def transform(self, texts: list[str], emb: np.ndarray | None = None) -> sparse.csr_matrix:
-        """Rows of [embedding * weight | n-gram indicators], as one sparse matrix (sparse
+        """Rows of [embedding * weight | n-gram features], as one sparse matrix (sparse
         products never start BLAS threads, which are slow on a busy machine). ``emb``: the
         texts' embeddings, if already computed."""
         from scipy import sparse
