@@ -124,7 +124,9 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"\btalk dirty\b|\bdirty talk\b|\bturn me on\b|\bmake love\b|\bone[- ]night stand\b", 0.75),
         (r"\bexplicit\b[^.!?]{0,20}\b(?:story|content|scene|pictures|images|details?)\b", 0.55),
         (r"\bgraphic\b[^.!?]{0,10}\bsexual\b|\bsexual\b[^.!?]{0,15}\bdetail", 0.85),
-        (r"\b(?:be my|my)\s+(?:sexy\s+)?(?:girlfriend|boyfriend|lover)\b", 0.35),
+        # asking the assistant to play a partner; a plain "my girlfriend" is an ordinary customer's partner
+        (r"\b(?:be|act as|play|pretend to be|role-?play as)\s+my\s+(?:sexy\s+|virtual\s+)?(?:girlfriend|boyfriend|lover)\b"
+         r"|\bmy\s+(?:sexy|virtual)\s+(?:girlfriend|boyfriend|lover)\b", 0.35),
         (r"\bsexual(?:ly)?\b", 0.45),
         (r"\b(?:do to me|with me|to you) in bed\b|\bin bed with\b", 0.75),
     ],
@@ -260,8 +262,13 @@ RULES: dict[str, list[tuple[str, float]]] = {
 MITIGATORS: dict[str, list[str]] = {
     "MISCONDUCT": [
         r"\bis (?:this|it|that) (?:a )?(?:phishing|scam|fraud)\b", r"\bprotect\b[^.!?]{0,40}\b(?:from|against)\b",
-        r"\b(?:was|got|been) (?:stolen|hacked)\b", r"\b(?:report|reporting)\b",
+        r"\b(?:was|got|been) (?:stolen|hacked)\b",
+        # reporting a harm, unless the report itself is the fraud ("a fake damage report")
+        r"^(?!.*\b(?:fake|false|bogus|phony|made[- ]up|fraudulent|fabricated)\b[^.!?]{0,25}\breport).*\b(?:report|reporting)\b",
         r"\bhow (?:do|can) i (?:secure|protect)\b",
+        # a risk question about one's own device or account ("could someone hack into my Hub?")
+        r"\b(?:could|can|might|would|will) (?:someone|somebody|anyone|a stranger|strangers|hackers?|a hacker)"
+        r" (?:else )?(?:hack|break|get) into (?:my|our)\b",
     ],
     "VIOLENCE": [r"\b(?:is|are) (?:it|they|the \w+) (?:dangerous|safe)\b", r"\bcould it hurt\b", r"\bsafety\b"],
     "PROMPT_ATTACK": [r"\bwhat is (?:a |an )?(?:prompt injection|jailbreak)\b",
