@@ -69,6 +69,17 @@ def problems(path: str | Path) -> list[str]:
     return out
 
 
+def sources(nb: dict, kind: str) -> list[str]:
+    """The source text of each cell of one kind ("markdown" or "code") of a loaded notebook."""
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+
+
+def output_text(cell: dict) -> str:
+    """The stored text outputs of one cell (streams and text/plain results), joined."""
+    return "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+                   for o in cell.get("outputs", []))
+
+
 def lab_notebooks() -> list[Path]:
     """Every lab notebook in the repo."""
     return sorted(REPO.glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from local_bedrock.catalog import MODELS
-from scripts.nbtools import problems
+from scripts.nbtools import output_text, problems, sources
 
 LAB = Path(__file__).resolve().parents[2] / "01_prompt_engineering"
 NAMES = ["01_anatomy_of_a_request", "02_prompt_patterns", "03_langchain_templates",
@@ -25,17 +25,6 @@ ARC = ["Overview", "Context", "Prerequisites", "Setup", "Best practices", "Next 
 
 def load(name: str) -> dict:
     return json.loads((LAB / f"{name}.ipynb").read_text())
-
-
-def sources(nb: dict, kind: str) -> list[str]:
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
-
-
-def outputs_text(cell: dict) -> str:
-    parts = []
-    for o in cell.get("outputs", []):
-        parts.append("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")))
-    return "".join(parts)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -84,11 +73,11 @@ def test_comparison_prose_matches_its_stored_results():
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
                 and "def wilson" in "".join(c["source"]))
     rows = {}
-    for line in outputs_text(cell).splitlines():
+    for line in output_text(cell).splitlines():
         m = re.match(r"([ABC]): .*?\s(\d+)/(\d+)\s+([\d.]+)\s+\S+\s+(\d+)\s+(\d+)\s", line)
         if m:
             rows[m.group(1)] = {"acc": float(m.group(4)), "tokens": int(m.group(6))}
-    assert set(rows) == {"A", "B", "C"}, outputs_text(cell)
+    assert set(rows) == {"A", "B", "C"}, output_text(cell)
     # the markdown says: definitions help, examples help more, and cost ~5x B's input tokens
     assert rows["A"]["acc"] < rows["B"]["acc"] <= rows["C"]["acc"]
     assert 4 <= rows["C"]["tokens"] / rows["B"]["tokens"] <= 6
@@ -100,7 +89,7 @@ def test_fixed_and_broke_counts_quoted_in_prose_match_the_table():
     nb = load("05_comparing_prompts")
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
                 and "fixed" in "".join(c["source"]))
-    m = re.search(r"A -> B\s+(\d+)\s+(\d+)", outputs_text(cell))
-    assert m, outputs_text(cell)
+    m = re.search(r"A -> B\s+(\d+)\s+(\d+)", output_text(cell))
+    assert m, output_text(cell)
     markdown = "\n".join(sources(nb, "markdown"))
     assert f"B fixed {m.group(1)} of A's mistakes and broke {m.group(2)}" in markdown

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from local_bedrock.catalog import MODELS
-from scripts.nbtools import problems
+from scripts.nbtools import output_text, problems, sources
 
 LAB = Path(__file__).resolve().parents[2] / "04_customization"
 NAMES = ["01_preparing_data", "02_fine_tuning_job", "03_continued_pretraining",
@@ -23,16 +23,8 @@ def load(name: str) -> dict:
     return json.loads((LAB / f"{name}.ipynb").read_text())
 
 
-def sources(nb: dict, kind: str) -> list[str]:
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
-
-
 def outputs(nb: dict) -> str:
-    out = []
-    for c in nb["cells"]:
-        for o in c.get("outputs", []):
-            out.append("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")))
-    return "\n".join(out)
+    return "\n".join(output_text(c) for c in nb["cells"])
 
 
 @pytest.mark.parametrize("name", NAMES)
