@@ -7,12 +7,18 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)
 export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
 # Progress bars are for people; in tests and stored outputs they would only add noise.
-TEST_ENV := WORKSHOP_MODE=offline TQDM_DISABLE=1 WORKSHOP_LOG_DIR=$(CURDIR)/build/test-logs
+TEST_ENV := WORKSHOP_MODE=offline TQDM_DISABLE=1 WORKSHOP_LOG_DIR=$(CURDIR)/build/test-logs \
+	IPYTHONDIR=$(CURDIR)/build/ipython
+# Test kernels: see tests/ipython_kernel_config.py.
+KERNEL_CONFIG := build/ipython/profile_default/ipython_kernel_config.py
 NOTEBOOKS := $(sort $(wildcard [0-9][0-9]_*/[0-9][0-9]_*.ipynb))
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
 
 .PHONY: install lab test unit notebooks preflight lint clean
+
+$(KERNEL_CONFIG): tests/ipython_kernel_config.py
+	mkdir -p $(dir $@) && cp $< $@
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,13 +36,13 @@ lab: install  ## JupyterLab on the embedded offline engine (WORKSHOP_MODE=live t
 	WORKSHOP_MODE=$${WORKSHOP_MODE:-offline} $(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
-test: install  ## unit tests + every notebook executed by nbval, offline
+test: install $(KERNEL_CONFIG)  ## unit tests + every notebook executed by nbval, offline
 	$(TEST_ENV) $(PY) -m pytest -p nbval -q tests $(NOTEBOOKS) $(NBVAL)
 
 unit: install
 	$(TEST_ENV) $(PY) -m pytest -q tests
 
-notebooks: install
+notebooks: install $(KERNEL_CONFIG)
 	$(TEST_ENV) $(PY) -m pytest -p nbval -q $(NOTEBOOKS) $(NBVAL)
 
 preflight: install  ## execute every notebook in WORKSHOP_MODE (default offline); print a table
