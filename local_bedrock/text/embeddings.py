@@ -17,9 +17,26 @@ NATIVE_DIM = 256
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
+_load_lock = threading.Lock()
+_loaded = None
+
+
 def _model():
-    """Load WordLlama from the package directory (never from the network)."""
+    """WordLlama, loaded once from the package directory (never from the network).
+
+    Loading is serialised: the tokenizer (local_bedrock.text.tokens) and embed() can ask for the
+    model from several threads at once, and two concurrent loads would race on the root-logger
+    state saved and restored around `import wordllama` (left at INFO, it prints faiss' import
+    messages into notebook cells)."""
+    global _loaded
+    if _loaded is None:
+        with _load_lock:
+            if _loaded is None:
+                _loaded = _load()
+    return _loaded
+
+
+def _load():
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
     import wordllama  # its __init__ calls logging.basicConfig(level=INFO): undone below
