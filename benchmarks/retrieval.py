@@ -200,22 +200,10 @@ def titan_embedder(dims: int):
     """Titan Text Embeddings V2 through boto3 bedrock-runtime in the workshop's mode
     (WORKSHOP_MODE=live: the real model, one InvokeModel per text, a few cents at most)."""
     import utils
-    from utils.models import EMBEDDING_MODEL
+    from utils.rag import BedrockEmbedder
 
     utils.setup(quiet=True)
-    client = utils.client("bedrock-runtime")
-
-    def embed(texts: list[str]) -> np.ndarray:
-        from tqdm.auto import tqdm
-
-        rows = []
-        for text in tqdm(texts, desc="Titan V2 embeddings", leave=False, disable=len(texts) < 20):
-            body = json.dumps({"inputText": text, "dimensions": dims})
-            reply = client.invoke_model(modelId=EMBEDDING_MODEL, body=body)
-            rows.append(json.loads(reply["body"].read())["embedding"])
-        return np.asarray(rows, dtype=np.float32)
-
-    return embed
+    return BedrockEmbedder(client=utils.client("bedrock-runtime"), dimensions=dims)
 
 
 def comparison_embedder(name: str, dims: int):
