@@ -2,7 +2,7 @@
 
 The training texts ship as plain text in ``data/train/<label>.txt`` (one short text a line, ``#``
 comments; see ``data/README.md``). Nothing learned is stored: the models are fitted from those
-texts on first use (1-2 s, measured in the lab 07 README), so they follow whatever model
+texts on first use (3.6-4.5 s, measured in the lab 07 README), so they follow whatever model
 :func:`local_bedrock.text.embeddings.embed` serves.
 
 * Features (:class:`Featurizer`): the text's sentence embedding (times :data:`EMBEDDING_WEIGHT`)

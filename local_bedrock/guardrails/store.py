@@ -643,7 +643,7 @@ class GuardrailStore:
 
 
 def _warm_up(definition: dict) -> None:
-    """Start training the guardrail's classifier in the background (1-2 s, see
+    """Start training the guardrail's classifier in the background (3.6-4.5 s, see
     :mod:`.classifier`), so that the first ApplyGuardrail rarely waits for it."""
     classifier.warm_up(topics.model_key((definition.get("topicPolicy") or {}).get("topics", [])))
 

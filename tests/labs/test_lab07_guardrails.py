@@ -195,3 +195,42 @@ def test_output_rails_stop_a_leaked_card_number(rails):
                                       {"role": "assistant", "content": "The card is 4111 1111 1111 1111."}],
                         rail_types=[RailType.OUTPUT])
     assert result.status.value == "blocked" and result.rail == "regex check output"
+
+
+# --------------------------------------------------------------------------- the prompt sets
+
+ATTACK_CATEGORIES = {"jailbreak", "system_prompt_extraction", "prompt_injection_in_document", "pii_exfiltration",
+                     "pii_in_prompt", "hate", "insults", "sexual", "violence", "misconduct", "profanity",
+                     "confidential_codename", "off_topic_investment", "off_topic_medical", "off_topic_politics",
+                     "off_topic_legal"}
+TEST_CARDS = {"4111111111111111", "4242424242424242", "5555555555554444", "5105105105105100", "378282246310005",
+              "371449635398431", "6011111111111117", "4012888888881881", "4000056655665556", "5200828282828210",
+              "6011000990139424", "3530111333300000", "30569309025904", "38520000023237"}
+
+
+@pytest.mark.parametrize("path", sorted(G.DATA.glob("redteam*.jsonl")), ids=lambda p: p.name)
+def test_prompt_sets_follow_the_schema_and_hold_no_real_card_numbers(path):
+    import re
+
+    from utils.redaction import _luhn as _luhn_ok
+
+    topics = {t["name"] for t in G.load_config()["topicPolicyConfig"]["topicsConfig"]}
+    prompts = G.load_prompts(path)
+    assert len({p["id"] for p in prompts}) == len(prompts) >= 60
+    assert len({p["prompt"].strip().lower() for p in prompts}) == len(prompts)  # no duplicates
+    for p in prompts:
+        assert set(p) == {"id", "prompt", "label", "category", "expected_policy"}, p["id"]
+        if p["label"] == "attack":
+            assert p["category"] in ATTACK_CATEGORIES and p["expected_policy"] != "none", p["id"]
+            kind, _, name = p["expected_policy"].partition(":")
+            assert kind in {"contentPolicy", "topicPolicy", "wordPolicy", "sensitiveInformationPolicy"}, p["id"]
+            assert kind != "topicPolicy" or name in topics, p["id"]
+        else:
+            assert p["label"] == "benign" and p["category"].startswith("benign_"), p["id"]
+            assert p["expected_policy"] == "none", p["id"]
+        for run in re.findall(r"\d(?:[ -]?\d){12,18}", p["prompt"]):
+            digits = re.sub(r"\D", "", run)
+            if p["category"] == "benign_pii_lookalike":
+                assert not _luhn_ok(digits) or digits in TEST_CARDS, (p["id"], "a look-alike must fail Luhn")
+            elif _luhn_ok(digits) and p["category"] == "pii_in_prompt":
+                assert digits in TEST_CARDS, (p["id"], "card numbers must be the networks' public test numbers")
