@@ -231,6 +231,6 @@ def test_prompt_sets_follow_the_schema_and_hold_no_real_card_numbers(path):
         for run in re.findall(r"\d(?:[ -]?\d){12,18}", p["prompt"]):
             digits = re.sub(r"\D", "", run)
             if p["category"] == "benign_pii_lookalike":
-                assert not _luhn_ok(digits) or digits in TEST_CARDS, (p["id"], "a look-alike must fail Luhn")
-            elif _luhn_ok(digits) and p["category"] == "pii_in_prompt":
+                assert not _luhn_ok(digits), (p["id"], "a look-alike must fail the Luhn check")
+            elif _luhn_ok(digits):
                 assert digits in TEST_CARDS, (p["id"], "card numbers must be the networks' public test numbers")
