@@ -955,8 +955,9 @@ def test_classifier_follows_a_swapped_embedding_model(monkeypatch):
 
 def test_prompt_attack_filter_passes_ordinary_documents():
     """Policy and manual text (imperatives, "must not") is not an instruction to the assistant:
-    at HIGH, PROMPT_ATTACK flags at most 2 % of the lab 03 corpus paragraphs (4 of 354 measured;
-    14 before document-style training texts were added, so this is a regression floor)."""
+    at HIGH, PROMPT_ATTACK flags at most 2 % of the lab 03 corpus paragraphs (6 of 354 after the
+    third round of training texts; 14 before document-style training texts were added, so this is
+    a regression floor)."""
     from local_bedrock.knowledge_bases import documents
 
     corpus = ROOT / "03_knowledge_bases" / "data" / "corpus"
