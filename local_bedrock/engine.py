@@ -16,6 +16,7 @@ import uuid
 from typing import Callable
 
 from local_bedrock import catalog
+from local_bedrock.control.inference_profiles import DelegateToMoto
 from local_bedrock.errors import EngineError
 from local_bedrock.faults import FaultConfig, Faults
 from local_bedrock.wire import protocol
@@ -33,6 +34,7 @@ _UA_API = re.compile(r"\bapi/([a-z0-9-]+)#")
 
 def _handlers() -> dict[tuple[str, str], Handler]:
     from local_bedrock.control import foundation_models as fm
+    from local_bedrock.control import inference_profiles
     from local_bedrock.runtime import converse, invoke
 
     table: dict[tuple[str, str], Handler] = {
@@ -43,6 +45,7 @@ def _handlers() -> dict[tuple[str, str], Handler]:
         ("bedrock-runtime", "InvokeModelWithResponseStream"): invoke.invoke_model_stream,
         ("bedrock", "ListFoundationModels"): fm.list_foundation_models,
         ("bedrock", "GetFoundationModel"): fm.get_foundation_model,
+        **inference_profiles.HANDLERS,
     }
     return table
 
@@ -60,6 +63,7 @@ class Engine:
         self._moto = None
         self._moto_lock = threading.Lock()
         self._clients: dict[str, object] = {}
+        self._call_region = threading.local()  # the region a request was signed for
         self.guardrail_input = _no_guardrail_input
         self.guardrail_output = _no_guardrail_output
         # fn(operation=, params=, output=, error=, latency_ms=, request_id=, headers=) called after
@@ -68,6 +72,12 @@ class Engine:
         from local_bedrock import extensions
 
         extensions.install(self)
+
+    @property
+    def call_region(self) -> str:
+        """The region of the request being handled (its SigV4 scope), else the engine's region:
+        a client made for us-west-2 reaches the same engine and is answered as us-west-2."""
+        return getattr(self._call_region, "name", None) or self.region
 
     # -- dispatch --------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -78,6 +88,7 @@ class Engine:
         auth = request.header("Authorization") or ""
         scope = _SCOPE.search(auth)
         signing = scope.group(2) if scope else None
+        self._call_region.name = scope.group(1) if scope else self.region
         if signing not in (None, "bedrock"):
             return self.moto(request)
         services = list(protocol.BEDROCK_SERVICES)
@@ -119,6 +130,8 @@ class Engine:
             response = protocol.serialize_response(op, output, request_id)
             response.headers.update(extra)
             return response
+        except DelegateToMoto:
+            return self.moto(request)
         except EngineError as err:
             if self.observers and route.service == "bedrock-runtime":
                 self._notify(route.operation, params, None, err, start, request_id, {})
@@ -225,7 +238,14 @@ class Engine:
                                  query_string=request.query, headers=headers, data=request.body)
         environ = builder.get_environ()
         builder.close()
-        app_iter, status, resp_headers = run_wsgi_app(self._moto, environ)
+        try:
+            app_iter, status, resp_headers = run_wsgi_app(self._moto, environ)
+        except NotImplementedError as exc:  # moto raises this for operations it lacks
+            return protocol.error_response(
+                "NotImplementedException",
+                f"{request.method} {request.path} is not served by the local engine (offline "
+                f"mode): {exc}. Run this in live mode, or see 00_prerequisites/03 for what the "
+                "engine serves.", 501, str(uuid.uuid4()))
         try:
             body = b"".join(app_iter)
         finally:

@@ -117,7 +117,7 @@ class BatchStore:
             raise validation(f"roleArn {params['roleArn']!r} is not a valid IAM role ARN.")
         from local_bedrock.runtime import models as runtime_models
 
-        runtime_models.resolve(params["modelId"])  # unknown/retired ids fail like Bedrock's
+        runtime_models.resolve(params["modelId"], engine=self.engine)  # fail like Bedrock
         src = (params["inputDataConfig"].get("s3InputDataConfig") or {})
         dst = (params["outputDataConfig"].get("s3OutputDataConfig") or {})
         if not src.get("s3Uri") or not dst.get("s3Uri"):

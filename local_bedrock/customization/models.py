@@ -448,7 +448,7 @@ class CustomizationStore:
         model = catalog.find(base)
         if model is None:
             raise not_found(f"The base model {params['baseModelIdentifier']} was not found.")
-        if model.status == "RETIRED":
+        if model.status == "EOL":
             raise not_found(f"{base} has reached the end of its life.")
         method = specs.method(base, ctype)
         if method is None or ctype not in model.customizations:

@@ -100,7 +100,7 @@ class EvaluationStore:
             bedrock_model = model.get("bedrockModel")
             if not bedrock_model:
                 continue
-            runtime_models.resolve(bedrock_model["modelIdentifier"])
+            runtime_models.resolve(bedrock_model["modelIdentifier"], engine=self.engine)
             raw = bedrock_model.get("inferenceParams")
             if raw:
                 try:

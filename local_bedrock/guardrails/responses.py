@@ -267,10 +267,10 @@ def _blocked_result(text: str):
     return GenerationResult(text=text, stop_reason="guardrail_intervened", input_tokens=0, output_tokens=0)
 
 
-def _check_invoke_input(params: dict, tagged, guardrail: dict, scope):
+def _check_invoke_input(engine, params: dict, tagged, guardrail: dict, scope):
     from local_bedrock.runtime import models, providers
 
-    model = models.resolve(params["modelId"])
+    model = models.resolve(params["modelId"], engine=engine)
     req = providers.parse_text_request(model.model_id, json.loads(params["body"]))
     texts = tagged if tagged is not None else _prompt_texts(req)
     if not any(t.strip() for t in texts):
@@ -289,7 +289,7 @@ def guarded_invoke_model(original):
         from local_bedrock.runtime import invoke, providers
 
         scope = "FULL" if trace == "ENABLED_FULL" else None
-        model, in_resp = _check_invoke_input(params, tagged, guardrail, scope)
+        model, in_resp = _check_invoke_input(engine, params, tagged, guardrail, scope)
         if in_resp is not None and "BLOCKED" in policies._collect_actions(in_resp["assessments"][0]):
             body = providers.render_text_response(model.model_id, _blocked_result(in_resp["outputs"][0]["text"]))
             _mark(body, "INTERVENED", _invoke_trace(guardrail, trace, in_resp, None))
@@ -326,7 +326,7 @@ def guarded_invoke_model_stream(original):
         from local_bedrock.runtime import providers
 
         scope = "FULL" if trace == "ENABLED_FULL" else None
-        model, in_resp = _check_invoke_input(params, tagged, guardrail, scope)
+        model, in_resp = _check_invoke_input(engine, params, tagged, guardrail, scope)
         if in_resp is not None and "BLOCKED" in policies._collect_actions(in_resp["assessments"][0]):
             result = _blocked_result(in_resp["outputs"][0]["text"])
             chunks = providers.render_stream_chunks(model.model_id, result, [result.text])

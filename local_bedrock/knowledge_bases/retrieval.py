@@ -260,7 +260,7 @@ def retrieve_and_generate(engine, st: models.Store, params: dict) -> dict:
                              "again.")
         session_id = session_id or str(uuid.uuid4())
         history = st.sessions.setdefault(session_id, [])
-    model = runtime_models.resolve(kbc.get("modelArn", ""), converse=True)
+    model = runtime_models.resolve(kbc.get("modelArn", ""), converse=True, engine=engine)
     vec = _search_config(kbc.get("retrievalConfiguration"))
     kb = st.searchable(kbc["knowledgeBaseId"])
     query = condense(history, question)

@@ -114,7 +114,7 @@ def _usage(result: GenerationResult) -> dict:
 
 def converse(engine, params: dict) -> dict:
     """Converse: the whole answer at once."""
-    model = models.resolve(params["modelId"], converse=True)
+    model = models.resolve(params["modelId"], converse=True, engine=engine)
     req = to_generation_request(params, model.max_output_tokens)
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
@@ -133,7 +133,7 @@ def converse(engine, params: dict) -> dict:
 
 def converse_stream(engine, params: dict) -> dict:
     """ConverseStream: the same answer as events, paced by the fault config's per-token delay."""
-    model = models.resolve(params["modelId"], converse=True, streaming=True)
+    model = models.resolve(params["modelId"], converse=True, streaming=True, engine=engine)
     req = to_generation_request(params, model.max_output_tokens)
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
@@ -196,7 +196,7 @@ def _events_from_output(out: dict) -> Iterator[dict]:
 def count_tokens(engine, params: dict) -> dict:
     """CountTokens: the input tokens a Converse or InvokeModel request would be billed for."""
     body = params.get("input") or {}
-    model = models.resolve(params["modelId"])
+    model = models.resolve(params["modelId"], engine=engine)
     if "converse" in body:
         req = to_generation_request({**body["converse"], "modelId": params["modelId"]},
                                     model.max_output_tokens)

@@ -38,7 +38,7 @@ def invoke_model(engine, params: dict) -> dict:
     """InvokeModel: text, embedding and image models, each in its provider's JSON format."""
     from local_bedrock.runtime import providers
 
-    model = models.resolve(params["modelId"])
+    model = models.resolve(params["modelId"], engine=engine)
     body = _body(params)
     start = time.perf_counter()
     if model.family in EMBED_FAMILIES:
@@ -67,7 +67,7 @@ def invoke_model_stream(engine, params: dict) -> dict:
     """InvokeModelWithResponseStream: the provider's stream chunks, one event each."""
     from local_bedrock.runtime import providers
 
-    model = models.resolve(params["modelId"], streaming=True)
+    model = models.resolve(params["modelId"], streaming=True, engine=engine)
     if model.family in EMBED_FAMILIES + IMAGE_FAMILIES:
         raise validation("The model is unsupported for streaming.")
     req = providers.parse_text_request(model.model_id, _body(params))

@@ -105,7 +105,7 @@ def test_streams_are_logged_once_they_end_with_their_usage(runtime, logging_on):
     body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 40,
                        "messages": [{"role": "user", "content": "Say hello."}]})
     resp = runtime.invoke_model_with_response_stream(
-        modelId="anthropic.claude-3-haiku-20240307-v1:0", body=body)
+        modelId="us.anthropic.claude-haiku-4-5-20251001-v1:0", body=body)
     chunks = [json.loads(e["chunk"]["bytes"]) for e in resp["body"]]
     conv, inv = cw_records(logging_on)
     assert conv["operation"] == "ConverseStream"

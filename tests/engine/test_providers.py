@@ -370,7 +370,7 @@ def test_nova_stream_chunks():
                          {"role": "user", "content": [{"text": "b"}]}]}, ["alternate"]),
     (NOVA, {"system": "Be brief."}, ["#/system", "JSONArray"]),
     (NOVA, {"inferenceConfig": {"maxTokens": 20000}}, ["#/inferenceConfig/maxTokens",
-                                                      "not less or equal to 10000"]),
+                                                      "not less or equal to 5000"]),
     (NOVA, {"inferenceConfig": {"temperature": 1.2}}, ["#/inferenceConfig/temperature"]),
     (NOVA, {"inferenceConfig": {"max_tokens": 10}}, ["#/inferenceConfig",
                                                      "extraneous key [max_tokens]"]),

@@ -130,7 +130,7 @@ def test_invoke_model_with_response_stream_anthropic(runtime):
     body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
             "messages": [{"role": "user", "content": "Hello"}]}
     resp = runtime.invoke_model_with_response_stream(
-        modelId="anthropic.claude-3-haiku-20240307-v1:0", body=json.dumps(body))
+        modelId="us.anthropic.claude-haiku-4-5-20251001-v1:0", body=json.dumps(body))
     chunks = [json.loads(e["chunk"]["bytes"]) for e in resp["body"]]
     assert chunks[0]["type"] == "message_start" and chunks[-1]["type"] == "message_stop"
     assert "amazon-bedrock-invocationMetrics" in chunks[-1]
@@ -195,6 +195,6 @@ def test_malformed_invoke_body(runtime):
 
 
 def test_input_longer_than_the_context_window_is_rejected(runtime):
-    long_text = "word " * 9000  # Titan Text Express has an 8,192-token window
+    long_text = "word " * 9000  # Cohere Embed English v3 takes 512 tokens; Mistral 7B 32k
     with pytest.raises(runtime.exceptions.ValidationException, match="Input is too long"):
-        ask(runtime, long_text, modelId="amazon.titan-text-express-v1")
+        ask(runtime, long_text * 4, modelId="mistral.mistral-7b-instruct-v0:2")

@@ -72,8 +72,10 @@ def test_foundation_models_come_from_the_registry(make_client):
     ids = {m["modelId"] for m in listed["modelSummaries"]}
     assert "amazon.titan-embed-text-v2:0" in ids and MODEL not in ids
     assert bedrock.get_foundation_model(modelIdentifier=MODEL)["modelDetails"]["modelId"] == MODEL
-    with pytest.raises(bedrock.exceptions.ValidationException):
+    with pytest.raises(bedrock.exceptions.ResourceNotFoundException, match="end of its life"):
         bedrock.get_foundation_model(modelIdentifier="anthropic.claude-v2")
+    with pytest.raises(bedrock.exceptions.ValidationException, match="identifier is invalid"):
+        bedrock.get_foundation_model(modelIdentifier="amazon.nova-lite-v9:0")
 
 
 def test_quota_throttles_past_rpm(engine, runtime):

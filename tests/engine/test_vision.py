@@ -15,7 +15,7 @@ from local_bedrock.text import vision
 from local_bedrock.text.responder import MARKER
 
 NOVA = "amazon.nova-lite-v1:0"
-CLAUDE = "anthropic.claude-3-haiku-20240307-v1:0"
+CLAUDE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 
 def png(img: Image.Image, fmt: str = "PNG") -> bytes:

@@ -1,0 +1,265 @@
+"""The registry's entries: every model the workshop knows, as its AWS model card gives it.
+
+Each entry names its source (`source=`); CHECKED is the day the whole table was last checked
+against the AWS docs (model cards, the model lifecycle pages, the Converse feature table, the
+prompt-caching page). Where a card could not be read to the end, a comment says what came from
+elsewhere. Bedrock changes monthly: re-check before a workshop (`python -m utils.doctor --live`
+asks your account). Prices: USD per 1,000 tokens, standard tier, us-east-1 (image models: per
+image, in `output_price`).
+"""
+
+from __future__ import annotations
+
+from local_bedrock.model_types import CacheSpec, Caps, Lifecycle, Model, Route
+
+CHECKED = "2026-12-07"
+_DOCS = "https://docs.aws.amazon.com/bedrock/latest/userguide/"
+_LIFECYCLE = _DOCS + "model-lifecycle.html"
+
+# -- where system inference profiles route (from the model cards' profile tables) ---------------
+_US = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
+_US3 = ("us-east-1", "us-east-2", "us-west-2")
+_EU = ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3")
+_AU = ("ap-southeast-2", "ap-southeast-4")
+_JP = ("ap-northeast-1", "ap-northeast-3")
+_GLOBAL_SOURCES = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
+    "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2",
+    "eu-west-3", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-south-1",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-7", "il-central-1", "me-central-1")
+US = Route("us", _US, _US3)
+US_NOVA_MICRO = Route("us", _US3, _US3)
+EU = Route("eu", _EU, _EU)
+AU = Route("au", _AU, _AU)
+JP = Route("jp", _JP, _JP)
+GLOBAL = Route("global", _GLOBAL_SOURCES, ("*",))  # "*": any commercial region
+
+# -- capabilities shared by a family (Converse feature table, prompt caching page) ---------------
+_NOVA_CACHE = CacheSpec(min_tokens=1000, max_checkpoints=4, ttls=("5m",),
+                        fields=("system", "messages"))
+NOVA_TEXT = Caps(tool_use=True, streaming_tool_use=True, cache=_NOVA_CACHE)
+NOVA_MM = Caps(tool_use=True, streaming_tool_use=True, images=True, documents=True,
+               cache=_NOVA_CACHE)
+CLAUDE_4 = Caps(tool_use=True, streaming_tool_use=True, images=True, documents=True,
+                reasoning=True)
+EMBEDDING = Caps(system_prompt=False, guardrails=False)
+IMAGE = Caps(system_prompt=False, guardrails=False)
+LLAMA = Caps(tool_use=True)
+MISTRAL = Caps(tool_use=True)
+OLD = Caps()  # end-of-life models: nothing is served
+
+
+_MISTRAL_REGIONS = ("us-east-1", "us-west-2", "ap-southeast-2")
+_MISTRAL_NOTE = ("card lifecycle 'Active' but its EOL-no-sooner-than date has passed: check "
+                 "GetFoundationModel; regions from the regional-availability page")
+
+
+def _eol(day: str | None = None, legacy: str | None = None, launch: str | None = None) -> Lifecycle:
+    return Lifecycle("EOL", launch=launch, legacy=legacy, eol=day)
+
+
+MODELS: tuple[Model, ...] = (
+    # ---- Amazon Nova (v1: in-region on demand in us-east-1 and ap-southeast-2, us./eu. elsewhere;
+    # no global profile; 75% discount on cached reads; limits from the cards, checked 2026-12-07)
+    Model("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", "nova", context_tokens=128_000,
+          max_output_tokens=5_000, input_price=0.000035, output_price=0.00014,
+          cache_read_price=0.00000875, cache_write_price=0.000035,
+          lifecycle=Lifecycle("ACTIVE", launch="2024-12-05"),
+          in_region=("us-east-1", "ap-southeast-2"), routes=(US_NOVA_MICRO, EU), caps=NOVA_TEXT,
+          customizations=("FINE_TUNING", "DISTILLATION"), tags=("cheapest-text",),
+          source=_DOCS + "model-card-amazon-nova-micro.html"),
+    Model("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", "nova", ("TEXT", "IMAGE", "VIDEO"),
+          context_tokens=300_000, max_output_tokens=5_000, input_price=0.00006,
+          output_price=0.00024, cache_read_price=0.000015, cache_write_price=0.00006,
+          lifecycle=Lifecycle("ACTIVE", launch="2024-12-05", eol_not_before="2025-12-04"),
+          in_region=("us-east-1", "ap-southeast-2"), routes=(US, EU), caps=NOVA_MM,
+          customizations=("FINE_TUNING", "DISTILLATION"), tags=("default-text", "vision"),
+          source=_DOCS + "model-card-amazon-nova-lite.html"),
+    Model("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", "nova", ("TEXT", "IMAGE", "VIDEO"),
+          context_tokens=300_000, max_output_tokens=5_000, input_price=0.0008,
+          output_price=0.0032, cache_read_price=0.0002, cache_write_price=0.0008,
+          lifecycle=Lifecycle("ACTIVE", launch="2024-12-05"),
+          in_region=("us-east-1", "ap-southeast-2"), routes=(US, EU), caps=NOVA_MM,
+          customizations=("FINE_TUNING", "DISTILLATION"),
+          source=_DOCS + "model-card-amazon-nova-pro.html"),
+    # Nova 2 Lite: inference profiles only (us., eu., global.); prices for the geographic
+    # profiles (global: 0.0003 / 0.0025); service tiers priority and flex.
+    Model("amazon.nova-2-lite-v1:0", "Nova 2 Lite", "Amazon", "nova",
+          ("TEXT", "IMAGE", "VIDEO"), context_tokens=1_000_000, max_output_tokens=64_000,
+          input_price=0.00033, output_price=0.00275,
+          lifecycle=Lifecycle("ACTIVE", launch="2025-12-02"), routes=(US, EU, GLOBAL),
+          caps=Caps(tool_use=True, streaming_tool_use=True, images=True, documents=True,
+                    reasoning=True, service_tiers=("default", "priority", "flex")),
+          customizations=("FINE_TUNING",), tags=("current-nova",),
+          source=_DOCS + "model-card-amazon-nova-2-lite.html"),
+    Model("amazon.nova-premier-v1:0", "Nova Premier", "Amazon", "nova",
+          ("TEXT", "IMAGE", "VIDEO"), context_tokens=1_000_000, max_output_tokens=32_000,
+          input_price=0.0025, output_price=0.0125, lifecycle=_eol("2026-09-14"), caps=OLD,
+          source=_LIFECYCLE),
+    # ---- Anthropic: every current Claude is invocable only through an inference profile
+    Model("anthropic.claude-haiku-5-5", "Claude Haiku 5.5", "Anthropic", "anthropic",
+          ("TEXT", "IMAGE"), context_tokens=1_000_000, max_output_tokens=128_000,
+          input_price=0.0001, output_price=0.0005, cache_read_price=0.00001,
+          cache_write_price=0.000125,
+          lifecycle=Lifecycle("ACTIVE", launch="2026-10-07", eol_not_before="2027-10-07"),
+          routes=(US, EU, AU, JP, GLOBAL), caps=CLAUDE_4, tags=("claude",),
+          source=_DOCS + "model-card-anthropic-claude-haiku-5-5.html",
+          note="card: lifecycle, dates, limits; profile ids, prompt caching and prices from "
+               "Anthropic's model page and the launch notes (prompts over 100k tokens cost 5x)"),
+    Model("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", "Anthropic",
+          "anthropic", ("TEXT", "IMAGE"), context_tokens=200_000, max_output_tokens=64_000,
+          input_price=0.001, output_price=0.005, cache_read_price=0.0001,
+          cache_write_price=0.00125,
+          lifecycle=Lifecycle("ACTIVE", launch="2025-10-16", eol_not_before="2026-10-01"),
+          routes=(US, EU, GLOBAL),
+          note="EOL-no-sooner-than date passed: Bedrock may move it to Legacy with 6 months' "
+               "notice; Anthropic lists it as legacy on its own platform",
+          caps=Caps(tool_use=True, streaming_tool_use=True, images=True, documents=True,
+                    reasoning=True, cache=CacheSpec(4096, 4, ("5m", "1h"),
+                                                    ("system", "messages", "tools"))),
+          source=_DOCS + "model-card-anthropic-claude-haiku-4-5.html"),
+    Model("anthropic.claude-opus-4-6-v1", "Claude Opus 4.6", "Anthropic", "anthropic",
+          ("TEXT", "IMAGE"), context_tokens=1_000_000, max_output_tokens=128_000,
+          input_price=0.005, output_price=0.025, cache_read_price=0.0005,
+          cache_write_price=0.00625,
+          lifecycle=Lifecycle("ACTIVE", launch="2026-02-05", eol_not_before="2027-02-05"),
+          routes=(GLOBAL,),
+          caps=Caps(tool_use=True, streaming_tool_use=True, images=True, documents=True,
+                    reasoning=True, cache=CacheSpec(4096, 4, ("5m", "1h"),
+                                                    ("system", "messages", "tools"))),
+          source=_DOCS + "model-card-anthropic-claude-opus-4-6.html"),
+    Model("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", "Anthropic", "anthropic",
+          ("TEXT", "IMAGE"), context_tokens=200_000, max_output_tokens=64_000,
+          input_price=0.003, output_price=0.015,
+          lifecycle=_eol("2026-10-14", legacy="2026-04-14", launch="2025-05-22"), caps=OLD,
+          source=_LIFECYCLE),
+    Model("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", "Anthropic",
+          "anthropic", ("TEXT", "IMAGE"), context_tokens=200_000, max_output_tokens=8_192,
+          input_price=0.003, output_price=0.015, lifecycle=_eol("2026-03-01"), caps=OLD,
+          source=_LIFECYCLE),
+    Model("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", "Anthropic",
+          "anthropic", context_tokens=200_000, max_output_tokens=8_192, input_price=0.0008,
+          output_price=0.004,
+          lifecycle=_eol("2026-06-19", legacy="2025-12-19", launch="2024-11-04"), caps=OLD,
+          source=_DOCS + "model-card-anthropic-claude-3-5-haiku.html"),
+    Model("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic", "anthropic",
+          ("TEXT", "IMAGE"), context_tokens=200_000, max_output_tokens=4_096,
+          input_price=0.00025, output_price=0.00125,
+          lifecycle=_eol("2026-09-10", launch="2024-03-13"), caps=OLD,
+          source=_DOCS + "model-card-anthropic-claude-3-haiku.html"),
+    Model("anthropic.claude-v2:1", "Claude 2.1", "Anthropic", "anthropic-legacy",
+          context_tokens=200_000, max_output_tokens=4_096, input_price=0.008,
+          output_price=0.024, lifecycle=_eol(), caps=OLD, source=_LIFECYCLE),
+    Model("anthropic.claude-v2", "Claude 2", "Anthropic", "anthropic-legacy",
+          context_tokens=100_000, max_output_tokens=4_096, input_price=0.008,
+          output_price=0.024, lifecycle=_eol("2025-07-21", legacy="2025-01-21"), caps=OLD,
+          source=_LIFECYCLE),
+    Model("anthropic.claude-instant-v1", "Claude Instant", "Anthropic", "anthropic-legacy",
+          context_tokens=100_000, max_output_tokens=4_096, input_price=0.0008,
+          output_price=0.0024, lifecycle=_eol(), caps=OLD, source=_LIFECYCLE),
+    # ---- Amazon Titan Text: end of life (Nova replaced it; continued pre-training went with it)
+    Model("amazon.titan-text-express-v1", "Titan Text G1 - Express", "Amazon", "titan-text",
+          context_tokens=8_192, max_output_tokens=8_192, input_price=0.0002,
+          output_price=0.0006, customizations=("FINE_TUNING", "CONTINUED_PRE_TRAINING"),
+          lifecycle=_eol(), caps=OLD, source=_LIFECYCLE),
+    Model("amazon.titan-text-lite-v1", "Titan Text G1 - Lite", "Amazon", "titan-text",
+          context_tokens=4_096, max_output_tokens=4_096, input_price=0.00015,
+          output_price=0.0002, customizations=("FINE_TUNING", "CONTINUED_PRE_TRAINING"),
+          lifecycle=_eol(), caps=OLD, source=_LIFECYCLE),
+    # ---- Meta Llama (us. profiles; Llama 3.1 8B/70B also in-region in us-west-2)
+    Model("meta.llama3-3-70b-instruct-v1:0", "Llama 3.3 70B Instruct", "Meta", "llama",
+          context_tokens=128_000, max_output_tokens=8_192, input_price=0.00072,
+          output_price=0.00072, lifecycle=Lifecycle("ACTIVE", launch="2024-12-19"),
+          routes=(US,), caps=LLAMA, source=_DOCS + "model-card-meta-llama-3-3-70b.html",
+          note="id and profile from the Converse examples; the card's tables were not readable"),
+    Model("meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", "Meta", "llama",
+          context_tokens=128_000, max_output_tokens=2_048, input_price=0.00022,
+          output_price=0.00022, lifecycle=Lifecycle("ACTIVE", launch="2024-07-23"),
+          in_region=("us-west-2",), routes=(US,), caps=LLAMA,
+          customizations=("FINE_TUNING",),
+          source=_DOCS + "model-card-meta-llama-3-1-8b-instruct.html"),
+    Model("meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", "Meta", "llama",
+          context_tokens=128_000, max_output_tokens=2_048, input_price=0.00072,
+          output_price=0.00072, lifecycle=Lifecycle("ACTIVE", launch="2024-07-23"),
+          in_region=("us-west-2",), routes=(US,), caps=LLAMA,
+          source=_DOCS + "model-card-meta-llama-3-1-70b-instruct.html"),
+    # ---- Mistral AI
+    Model("mistral.pixtral-large-2502-v1:0", "Pixtral Large (25.02)", "Mistral AI", "mistral",
+          ("TEXT", "IMAGE"), context_tokens=128_000, max_output_tokens=16_384,
+          input_price=0.002, output_price=0.006,
+          lifecycle=Lifecycle("ACTIVE", launch="2025-04-08", eol_not_before="2026-04-08"),
+          routes=(US, EU), caps=Caps(tool_use=True, images=True),
+          source=_DOCS + "model-card-mistral-pixtral-large.html"),
+    Model("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI", "mistral",
+          context_tokens=32_000, max_output_tokens=8_192, input_price=0.004,
+          output_price=0.012, lifecycle=Lifecycle("ACTIVE", launch="2024-04-02"),
+          in_region=_MISTRAL_REGIONS, caps=MISTRAL, note=_MISTRAL_NOTE,
+          source=_DOCS + "model-card-mistral-mistral-large-2402.html"),
+    Model("mistral.mistral-7b-instruct-v0:2", "Mistral 7B Instruct", "Mistral AI", "mistral",
+          context_tokens=32_000, max_output_tokens=8_192, input_price=0.00015,
+          output_price=0.0002, lifecycle=Lifecycle("ACTIVE", launch="2024-03-01"),
+          in_region=_MISTRAL_REGIONS, note=_MISTRAL_NOTE, caps=Caps(system_prompt=False), source=_DOCS + "model-card-mistral-7b-instruct.html"),
+    Model("mistral.mixtral-8x7b-instruct-v0:1", "Mixtral 8x7B Instruct", "Mistral AI", "mistral",
+          context_tokens=32_000, max_output_tokens=4_096, input_price=0.00045,
+          output_price=0.0007, lifecycle=Lifecycle("ACTIVE", launch="2024-03-01"),
+          in_region=_MISTRAL_REGIONS, note=_MISTRAL_NOTE, caps=Caps(system_prompt=False),
+          source=_DOCS + "model-card-mistral-mixtral-8x7b-instruct.html"),
+    # ---- Embeddings (in-region on demand)
+    Model("amazon.titan-embed-text-v2:0", "Titan Text Embeddings V2", "Amazon", "titan-embed",
+          output_modalities=("EMBEDDING",), context_tokens=8_192, input_price=0.00002,
+          streaming=False, converse=False, embedding_dims=(1024, 512, 256),
+          lifecycle=Lifecycle("ACTIVE", launch="2024-04-30"),
+          in_region=("us-east-1", "us-west-2", "eu-central-1", "ap-southeast-2"), caps=EMBEDDING,
+          tags=("default-embedding",),
+          source=_DOCS + "model-card-amazon-titan-text-embeddings-v2.html"),
+    Model("amazon.titan-embed-text-v1", "Titan Embeddings G1 - Text", "Amazon", "titan-embed",
+          output_modalities=("EMBEDDING",), context_tokens=8_192, input_price=0.0001,
+          streaming=False, converse=False, embedding_dims=(1536,),
+          lifecycle=Lifecycle("ACTIVE", launch="2023-09-28"),
+          in_region=("us-east-1", "us-west-2", "eu-central-1"), caps=EMBEDDING,
+          source=_DOCS + "model-card-amazon-titan-embeddings-g1-text.html"),
+    Model("amazon.titan-embed-image-v1", "Titan Multimodal Embeddings G1", "Amazon",
+          "titan-embed-image", ("TEXT", "IMAGE"), ("EMBEDDING",), context_tokens=128,
+          input_price=0.0008, output_price=0.00006, streaming=False, converse=False,
+          embedding_dims=(1024, 384, 256), lifecycle=Lifecycle("ACTIVE", launch="2023-11-29"),
+          in_region=("us-east-1", "us-west-2", "eu-central-1", "ap-southeast-2"), caps=EMBEDDING,
+          customizations=("FINE_TUNING",),
+          source=_DOCS + "model-card-amazon-titan-multimodal-embeddings-g1.html"),
+    Model("cohere.embed-english-v3", "Cohere Embed English v3", "Cohere", "cohere-embed",
+          output_modalities=("EMBEDDING",), context_tokens=512, input_price=0.0001,
+          streaming=False, converse=False, embedding_dims=(1024,),
+          lifecycle=Lifecycle("ACTIVE", launch="2023-11-13"),
+          in_region=("us-east-1", "us-west-2", "eu-central-1", "ap-southeast-2"), caps=EMBEDDING,
+          source=_DOCS + "model-card-cohere-embed-english-v3.html"),
+    Model("cohere.embed-multilingual-v3", "Cohere Embed Multilingual v3", "Cohere",
+          "cohere-embed", output_modalities=("EMBEDDING",), context_tokens=512,
+          input_price=0.0001, streaming=False, converse=False, embedding_dims=(1024,),
+          lifecycle=Lifecycle("ACTIVE", launch="2023-11-13"),
+          in_region=("us-east-1", "us-west-2", "eu-central-1", "ap-southeast-2"), caps=EMBEDDING,
+          source=_DOCS + "model-card-cohere-embed-multilingual-v3.html"),
+    # ---- Image generation (lab 05). output_price is USD per image, not per 1k tokens.
+    # Amazon's image models reached end of life in 2026; Stability AI's are served in us-west-2.
+    Model("amazon.titan-image-generator-v2:0", "Titan Image Generator G1 v2", "Amazon",
+          "titan-image", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.01, streaming=False,
+          converse=False, lifecycle=_eol("2026-06-30"), caps=OLD, tags=("titan-image",),
+          source=_LIFECYCLE),
+    Model("amazon.nova-canvas-v1:0", "Nova Canvas", "Amazon", "nova-canvas", ("TEXT", "IMAGE"),
+          ("IMAGE",), output_price=0.04, streaming=False, converse=False,
+          lifecycle=_eol("2026-09-30", launch="2024-12-05"), caps=OLD, tags=("nova-canvas",),
+          source=_DOCS + "model-card-amazon-nova-canvas.html"),
+    # Stability AI: Core $0.04, SD3.5 Large $0.08, Ultra $0.14 per image.
+    Model("stability.stable-image-core-v1:1", "Stable Image Core 1.1", "Stability AI",
+          "stability", ("TEXT",), ("IMAGE",), output_price=0.04, streaming=False,
+          converse=False, lifecycle=Lifecycle("ACTIVE"), in_region=("us-west-2",), caps=IMAGE,
+          tags=("default-image", "stability-image"),
+          source=_DOCS + "model-parameters-stability-diffusion.html"),
+    Model("stability.sd3-5-large-v1:0", "Stable Diffusion 3.5 Large", "Stability AI",
+          "stability", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.08, streaming=False,
+          converse=False, lifecycle=Lifecycle("ACTIVE"), in_region=("us-west-2",), caps=IMAGE,
+          source=_DOCS + "model-parameters-stability-diffusion.html"),
+    Model("stability.stable-image-ultra-v1:1", "Stable Image Ultra 1.1", "Stability AI",
+          "stability", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.14, streaming=False,
+          converse=False, lifecycle=Lifecycle("ACTIVE"), in_region=("us-west-2",), caps=IMAGE,
+          source=_DOCS + "model-parameters-stability-diffusion.html"),
+)
