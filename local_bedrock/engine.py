@@ -26,6 +26,7 @@ if False:  # typing only
     from local_bedrock.replay import Cassette
 
 log = logging.getLogger("local_bedrock")
+ENGINE_SAYS = "local_bedrock: the workshop's deterministic offline engine, not a model"
 Handler = Callable[["Engine", dict], dict]
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -129,6 +130,7 @@ class Engine:
                 output = self._observed(route.operation, params, output, extra, start, request_id)
             response = protocol.serialize_response(op, output, request_id)
             response.headers.update(extra)
+            response.headers["x-local-bedrock-engine"] = ENGINE_SAYS
             return response
         except DelegateToMoto:
             return self.moto(request)

@@ -42,9 +42,9 @@ class ModelNotOffered(LookupError):
 
 def region() -> str:
     """The workshop's region: the one `utils.setup()` chose, else the environment's."""
-    from utils import setup
+    from utils.setup import current
 
-    ws = setup.current()
+    ws = current()
     if ws is not None:
         return ws.region
     return (os.environ.get("WORKSHOP_REGION") or os.environ.get("AWS_REGION")

@@ -13,8 +13,8 @@ from local_bedrock.text import responder
 from local_bedrock.text.tokens import split_tokens
 from local_bedrock.text.types import GenerationRequest, GenerationResult, Turn
 
-ENGINE_NOTE = {"engine": "local_bedrock",
-               "note": "Answered by the workshop's deterministic local engine, not by a model."}
+ENGINE_HEADER = "x-local-bedrock-engine"  # on every engine answer: who answered (not a model)
+NOTE_HEADER = "x-local-bedrock-note"  # JSON: what a stand-in (e.g. a custom model) did
 
 
 def to_generation_request(params: dict, model_max: int) -> GenerationRequest:
@@ -126,8 +126,10 @@ def converse(engine, params: dict) -> dict:
         "stopReason": result.stop_reason,
         "usage": _usage(result),
         "metrics": {"latencyMs": max(result.latency_ms, 1)},
-        "additionalModelResponseFields": getattr(result, "note", None) or ENGINE_NOTE,
     }
+    note = getattr(result, "note", None)  # the real models send no additionalModelResponseFields
+    if note:
+        out["_headers"] = {NOTE_HEADER: json.dumps(note)}
     return engine.guardrail_output(params, req, out)
 
 

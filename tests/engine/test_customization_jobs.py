@@ -223,7 +223,8 @@ def test_provisioned_throughput_lifecycle_and_serving(make_client, monkeypatch):
     out = runtime.converse(modelId=pt_arn, **ask)
     assert_conforms(out, "bedrock-runtime", "Converse")
     assert out["output"]["message"]["content"][0]["text"] == "outdoor"  # learned: Kite -> outdoor
-    note = out["additionalModelResponseFields"]
+    assert "additionalModelResponseFields" not in out  # Nova sends none; the note is a header
+    note = json.loads(out["ResponseMetadata"]["HTTPHeaders"]["x-local-bedrock-note"])
     assert "nearest-neighbour memory" in note["note"] and "Kite" in note["nearestExample"]["prompt"]
     body = {"schemaVersion": "messages-v1", "inferenceConfig": {"maxTokens": 5},
             "messages": [{"role": "user", "content": [{"text": "Ticket: My Heron mop leaves water on the floor."}]}]}
@@ -266,21 +267,15 @@ def test_provisioned_throughput_quotas(make_client):
     assert err.value.response["Error"]["Code"] == "ServiceQuotaExceededException"
 
 
-def test_continued_pretraining_learns_the_domain_and_says_what_it_serves(make_client):
-    s3, bedrock, runtime = make_client("s3"), make_client("bedrock"), make_client("bedrock-runtime")
-    passages = [{"input": f"The Kite L1 mower uses an RTK reference station {i} metres away. "
-                          "Wren V3 supports 2.4 GHz Wi-Fi only."} for i in range(30)]
-    job, _ = wait(bedrock, create(bedrock, put(s3, "cpt.jsonl", passages), base=TITAN,
-                                  customizationType="CONTINUED_PRE_TRAINING",
-                                  hyperParameters={"epochCount": "1"}))
-    assert job["status"] == "Completed" and job["customizationType"] == "CONTINUED_PRE_TRAINING"
-    steps = read_csv(s3, f"out/model-customization-job-{job['jobArn'].rsplit('/', 1)[-1]}"
-                         "/training_artifacts/step_wise_training_metrics.csv")
-    first, last = float(steps[0]["training_loss"]), float(steps[-1]["training_loss"])
-    assert first > 10 and last < first - 2  # reading the domain text makes it more predictable
-    pt = bedrock.create_provisioned_model_throughput(
-        modelUnits=1, provisionedModelName="workshop-cpt", modelId=job["outputModelArn"])["provisionedModelArn"]
-    time.sleep(0.15)
-    out = runtime.converse(modelId=pt, messages=[{"role": "user", "content": [{"text": "RTK station?"}]}])
-    text = out["output"]["message"]["content"][0]["text"]
-    assert text.startswith("[local engine]") and "RTK reference station" in text
+def test_continued_pretraining_is_refused_now_that_titan_text_is_end_of_life(make_client):
+    s3, bedrock = make_client("s3"), make_client("bedrock")
+    passages = [{"input": f"The Kite L1 mower uses an RTK reference station {i} metres away."}
+                for i in range(30)]
+    uri = put(s3, "cpt.jsonl", passages)
+    with pytest.raises(ClientError) as err:  # the only models Bedrock continued to pre-train
+        create(bedrock, uri, base=TITAN, customizationType="CONTINUED_PRE_TRAINING")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as err:  # and no active model offers it
+        create(bedrock, uri, name="cpt-nova", customizationType="CONTINUED_PRE_TRAINING")
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "does not support CONTINUED_PRE_TRAINING" in err.value.response["Error"]["Message"]

@@ -16,7 +16,7 @@ from shapes import assert_conforms, assert_event_conforms, problems
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = json.loads((ROOT / "07_guardrails" / "data" / "guardrail_config.json").read_text())
 NOVA = "amazon.nova-lite-v1:0"
-CLAUDE = "anthropic.claude-3-haiku-20240307-v1:0"
+CLAUDE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 RUNTIME_MODEL = botocore.session.get_session().get_service_model("bedrock-runtime")
 BLOCKED_IN = CONFIG["blockedInputMessaging"]
 BLOCKED_OUT = CONFIG["blockedOutputsMessaging"]

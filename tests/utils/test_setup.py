@@ -58,7 +58,7 @@ def test_offline_wires_plain_boto3_and_langchain(offline):
     runtime = boto3.client("bedrock-runtime")
     out = runtime.converse(modelId=utils.models.TEXT_MODEL,
                            messages=[{"role": "user", "content": [{"text": "hi"}]}])
-    assert out["additionalModelResponseFields"]["engine"] == "local_bedrock"
+    assert out["ResponseMetadata"]["HTTPHeaders"]["x-local-bedrock-engine"].startswith("local_bedrock")
 
     from langchain_aws import ChatBedrockConverse
 
