@@ -13,6 +13,7 @@ from local_bedrock.errors import EngineError, validation
 from local_bedrock.runtime.models import END_OF_LIFE, INVALID_ID
 
 _ARN = "arn:aws:bedrock:{region}::foundation-model/{model_id}"
+_MODALITIES = ("TEXT", "IMAGE", "EMBEDDING")  # botocore's ModelModality
 
 
 def _time(day: str | None) -> dt.datetime | None:
@@ -51,8 +52,8 @@ def _summary(model: catalog.Model, region: str) -> dict:
         "modelId": model.model_id,
         "modelName": model.name,
         "providerName": model.provider,
-        "inputModalities": list(model.input_modalities),
-        "outputModalities": list(model.output_modalities),
+        "inputModalities": [m for m in model.input_modalities if m in _MODALITIES],
+        "outputModalities": [m for m in model.output_modalities if m in _MODALITIES],
         "responseStreamingSupported": model.streaming,
         "customizationsSupported": list(model.customizations),
         "inferenceTypesSupported": inference_types(model, region),
