@@ -69,3 +69,15 @@ def http_client(server):
         return boto3.client(service, endpoint_url=server.url, config=config or NO_RETRY, **FAKE)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The rot alarm: say loudly when a workshop role's model changes lifecycle within 90 days."""
+    from utils.models import rot_warnings
+
+    lines = rot_warnings()
+    if lines:
+        terminalreporter.write_sep("=", "model lifecycle warnings (local_bedrock/catalog_models.py)",
+                                   yellow=True)
+        for line in lines:
+            terminalreporter.write_line(f"WARNING {line}", yellow=True)

@@ -21,9 +21,10 @@ from utils.invocation_log import InvocationLogger, default_log_dir
 MODES = ("live", "offline", "replay", "record")
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CASSETTE = REPO / "replays" / "workshop.jsonl"
+API_KEY_ENV = "AWS_BEARER_TOKEN_BEDROCK"  # a Bedrock API key (botocore sends it as a bearer token)
 _OFFLINE_ENV = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                 "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION",
-                "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_DISABLED")
+                "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_DISABLED", API_KEY_ENV)
 
 
 @dataclass
@@ -46,9 +47,16 @@ class Workshop:
         if self.mode in ("offline", "replay"):
             what = ("local engine, deterministic, not a model" if self.mode == "offline"
                     else f"recorded responses from {self._cassette_name()}")
+            key = (f" | {API_KEY_ENV} set: not used offline"
+                   if self._saved_env.get(API_KEY_ENV) else "")
             return (f"Workshop mode: {self.mode} | region {self.region} | engine "
-                    f"{self.endpoint_url} ({what}; no AWS calls)")
-        acct = f"account ****{self.account[-4:]}" if self.account else "account unknown"
+                    f"{self.endpoint_url} ({what}; no AWS calls){key}")
+        if self.account:
+            acct = f"account ****{self.account[-4:]}"
+        elif os.environ.get(API_KEY_ENV):
+            acct = "Bedrock API key"
+        else:
+            acct = "account unknown"
         extra = " | recording to replays/" if self.mode == "record" else ""
         return f"Workshop mode: {self.mode} | region {self.region} | {acct} (real Bedrock, billed){extra}"
 
@@ -80,7 +88,10 @@ def current() -> Workshop | None:
 
 
 def credentials_available() -> bool:
-    """True when AWS credentials resolve locally, without probing the network (no IMDS)."""
+    """True when AWS credentials or a Bedrock API key resolve locally, without probing the
+    network (no IMDS)."""
+    if os.environ.get(API_KEY_ENV):
+        return True
     session = botocore.session.Session()
     resolver = create_credential_resolver(session)
     on_sagemaker = Path("/opt/ml/metadata/resource-metadata.json").exists()
@@ -157,7 +168,9 @@ def _start_engine(ws: Workshop) -> None:
     ws._server = EngineServer(ws.engine).start()
     ws.endpoint_url = ws._server.url
     ws._saved_env = {k: os.environ.get(k) for k in _OFFLINE_ENV}
-    for k in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+    # Offline calls are signed with dummy keys; a Bedrock API key would make botocore use bearer
+    # auth, which it sends only over HTTPS (the local engine is plain HTTP on loopback).
+    for k in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", API_KEY_ENV):
         os.environ.pop(k, None)
     os.environ.update({
         "AWS_ENDPOINT_URL": ws.endpoint_url,

@@ -17,7 +17,8 @@ setup_mod = importlib.import_module("utils.setup")  # the module; utils.setup is
 def no_aws_credentials(monkeypatch, tmp_path):
     for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
               "WORKSHOP_MODE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-              "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+              "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE",
+              "AWS_BEARER_TOKEN_BEDROCK"):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -31,7 +32,8 @@ def offline(tmp_path, monkeypatch):
     utils.teardown()
 
 
-def test_no_credentials_means_offline(no_aws_credentials):
+def test_no_credentials_means_offline(no_aws_credentials, monkeypatch):
+    monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
     assert setup_mod.resolve_mode() == "offline"
 
 
@@ -116,3 +118,23 @@ def test_friendly_errors_name_the_fix(offline):
         runtime.converse(modelId=utils.models.TEXT_MODEL,
                          messages=[{"role": "user", "content": [{"text": "x"}]}])
     assert "Model access" in utils.errors.explain(err.value)
+
+
+def test_a_bedrock_api_key_counts_as_credentials(no_aws_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-example")
+    assert setup_mod.resolve_mode() == "live"
+
+
+def test_offline_works_with_a_bedrock_api_key_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-example")
+    monkeypatch.setenv("WORKSHOP_LOG_DIR", str(tmp_path))
+    ws = utils.setup("offline", quiet=True)
+    try:
+        assert "not used offline" in ws.banner
+        out = boto3.client("bedrock-runtime").converse(
+            modelId=utils.models.TEXT_MODEL, messages=[{"role": "user", "content": [{"text": "hi"}]}])
+        assert out["stopReason"] == "end_turn"
+        assert "AWS_BEARER_TOKEN_BEDROCK" not in os.environ
+    finally:
+        utils.teardown()
+    assert os.environ["AWS_BEARER_TOKEN_BEDROCK"] == "bedrock-api-key-example"
