@@ -41,12 +41,33 @@ def checks() -> list[tuple[str, bool, str]]:
     return out
 
 
-def main() -> int:
-    """Print each check; exit 1 if any failed."""
+def live_checks(region: str | None = None) -> list[tuple[str, bool, str]]:
+    """Each workshop role against your AWS account (lifecycle, profile, one tiny call)."""
+    from utils.access import check_roles
+
+    out = []
+    for row in check_roles(region):
+        ok = row["call"] in ("ok", "not probed") and row["lifecycle"] in ("ACTIVE", "LEGACY")
+        what = (f"{row['role']} in {row['region']}: lifecycle {row['lifecycle']}, "
+                f"profile {row['profile']}, call {row['call']}")
+        out.append((what, ok, row["fix"] or "see the lifecycle column"))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print each check (with --live, also each role against AWS); exit 1 if any failed."""
+    argv = sys.argv[1:] if argv is None else argv
     failed = 0
-    for what, ok, fix in checks():
+    found = checks()
+    if "--live" in argv:
+        found += live_checks()
+    from utils.models import rot_warnings
+
+    for what, ok, fix in found:
         print(f"[{'ok' if ok else 'FAIL'}] {what}" + ("" if ok else f"\n       fix: {fix}"))
         failed += not ok
+    for line in rot_warnings():
+        print(f"[warn] {line}")
     return 1 if failed else 0
 
 

@@ -63,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = REPO / "build" / "preflight" / mode
     log_dir = out_dir / "logs"
     paths = notebooks(argv[0] if argv else "")
+    if mode in ("live", "record"):  # the roles first: a retired or unreachable model fails fast
+        from utils.doctor import live_checks
+
+        problems = [(what, fix) for what, ok, fix in live_checks() if not ok]
+        for what, fix in problems:
+            print(f"[FAIL] {what}\n       fix: {fix}")
+        if problems:
+            print("Fix the model roles above before running the notebooks live.")
+            return 1
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
