@@ -13,19 +13,26 @@ from botocore.exceptions import (
 
 HINTS = {
     "AccessDeniedException": (
-        "Model access is not granted for this model in this region (or your IAM role lacks "
-        "bedrock:InvokeModel). Open the Amazon Bedrock console > Model access, request access "
-        "to the model, wait until it says 'Access granted', then re-run. Check the table in "
-        "00_prerequisites/02_model_access.ipynb."),
+        "Your role may not use this model. Serverless models are enabled by default given AWS "
+        "Marketplace permissions (aws-marketplace:Subscribe, aws-marketplace:ViewSubscriptions; "
+        "the console's Model access page was retired in 2025); Anthropic models also need the "
+        "one-time use-case form; and IAM must allow bedrock:InvokeModel on the model and, for "
+        "an inference profile, on the profile and the models in its destination regions. "
+        "00_prerequisites/02_model_access.ipynb checks each model."),
     "ResourceNotFoundException": (
-        "The model id is retired or not offered in this region. Pick a current id from "
+        "The model id reached its end of life (or is not offered here). Use a current id from "
         "utils.models (see 00_prerequisites/02) or switch region with utils.setup(region=...)."),
+    "ProfileOnly": (
+        "This model is served only through an inference profile: call it with the geography "
+        "prefix (us., eu., apac., au., jp., global.), e.g. utils.models.invoke_id(model_id), "
+        "which gives the id that works in your region."),
     "ValidationException": (
         "Bedrock rejected the request. Read the message: a wrong model id, a field the model "
         "does not accept, or a value out of range. Model ids live in local_bedrock/catalog.py."),
     "ThrottlingException": (
-        "You hit a Bedrock quota (requests or tokens per minute). Use utils.client(), whose "
-        "adaptive retries back off for you, slow down, or ask for a quota increase."),
+        "You hit a Bedrock quota (requests or tokens per minute, where maxTokens counts "
+        "too). Slow down, retry with backoff (08_llmops/04 compares retry modes), or ask for a "
+        "quota increase."),
     "ExpiredTokenException": (
         "Your AWS credentials expired. Refresh them (aws sso login, or new temporary keys) and "
         "run utils.setup() again."),
@@ -47,6 +54,8 @@ def explain(exc: BaseException) -> str | None:
         hint = HINTS.get(code)
         if code == "ValidationException" and "model identifier is invalid" in msg:
             hint = HINTS["ResourceNotFoundException"]
+        if code == "ValidationException" and "inference profile" in msg:
+            hint = HINTS["ProfileOnly"]
         if hint:
             return f"{code} from {op}: {msg}\nHow to fix: {hint}"
         return None

@@ -138,3 +138,23 @@ def rot_warnings(today: dt.date | None = None, horizon_days: int = 90) -> list[s
             out.append(f"{name} -> {model.model_id}: its 'EOL no sooner than' date "
                        f"({life.eol_not_before}) has passed; check its model card")
     return out
+
+
+def invoke_arn(ident: str, in_region: str | None = None, account: str | None = None) -> str:
+    """The ARN of an invocation id, for APIs that take one (a knowledge base's modelArn, IAM):
+    the foundation-model ARN of a bare id, the inference-profile ARN of a profile id."""
+    where = in_region or region()
+    if ident.startswith("arn:"):
+        return ident
+    if base_model_id(ident) == ident:
+        return model_arn(ident, where)
+    if account is None:
+        from utils.setup import current
+
+        ws = current()
+        account = getattr(ws, "account", None)
+        if account is None:
+            import boto3
+
+            account = boto3.client("sts", region_name=where).get_caller_identity()["Account"]
+    return f"arn:aws:bedrock:{where}:{account}:inference-profile/{ident}"

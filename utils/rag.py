@@ -469,7 +469,7 @@ def ensure_workshop_kb(region: str | None = None, quiet: bool = False) -> str:
     region = agent.meta.region_name
     account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
     n = workshop_names(account, region)
-    embed_arn = f"arn:aws:bedrock:{region}::foundation-model/{models.EMBEDDING_MODEL}"
+    embed_arn = models.model_arn(models.EMBEDDING_MODEL, region)
     upload_corpus(boto3.client("s3", region_name=region), n["docs_bucket"], region)
     index_arn = create_vector_index(boto3.client("s3vectors", region_name=region),
                                     n["vector_bucket"], n["vector_index"])

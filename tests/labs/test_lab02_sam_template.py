@@ -76,8 +76,14 @@ def test_default_model_agrees_with_code_and_registry():
 
     import utils.models
 
-    default = template()["Parameters"]["ModelId"]["Default"]
-    assert default == config.DEFAULT_MODEL_ID == utils.models.TEXT_MODEL
+    params = template()["Parameters"]
+    default = params["ModelId"]["Default"]
+    assert default == config.DEFAULT_MODEL_ID == utils.models.role("default-text", "us-east-1")
+    assert params["FoundationModelId"]["Default"] == utils.models.base_model_id(default)
+    statement = template()["Resources"]["PromptFunction"]["Properties"]["Policies"][0]["Statement"][0]
+    arns = [r["Fn::Sub"] for r in statement["Resource"]]
+    assert any(":inference-profile/${ModelId}" in a for a in arns)
+    assert any("bedrock:*::foundation-model/${FoundationModelId}" in a for a in arns)
 
 
 def test_function_points_at_the_handler_and_reads_the_model_from_the_parameter():
