@@ -239,7 +239,9 @@ MODELS: tuple[Model, ...] = (
           in_region=("us-east-1", "us-west-2", "eu-central-1", "ap-southeast-2"), caps=EMBEDDING,
           source=_DOCS + "model-card-cohere-embed-multilingual-v3.html"),
     # ---- Image generation (lab 05). output_price is USD per image, not per 1k tokens.
-    # Amazon's image models reached end of life in 2026; Stability AI's are served in us-west-2.
+    # Amazon's image models reached end of life in 2026 (Titan Image Generator v2 on 2026-06-30,
+    # Nova Canvas on 2026-09-30): their ids answer ResourceNotFoundException. Stability AI's
+    # generation models are served in us-west-2 only.
     Model("amazon.titan-image-generator-v2:0", "Titan Image Generator G1 v2", "Amazon",
           "titan-image", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.01, streaming=False,
           converse=False, lifecycle=_eol("2026-06-30"), caps=OLD, tags=("titan-image",),
@@ -257,9 +259,37 @@ MODELS: tuple[Model, ...] = (
     Model("stability.sd3-5-large-v1:0", "Stable Diffusion 3.5 Large", "Stability AI",
           "stability", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.08, streaming=False,
           converse=False, lifecycle=Lifecycle("ACTIVE"), in_region=("us-west-2",), caps=IMAGE,
+          tags=("stability-sd35",),
           source=_DOCS + "model-parameters-stability-diffusion.html"),
     Model("stability.stable-image-ultra-v1:1", "Stable Image Ultra 1.1", "Stability AI",
           "stability", ("TEXT", "IMAGE"), ("IMAGE",), output_price=0.14, streaming=False,
           converse=False, lifecycle=Lifecycle("ACTIVE"), in_region=("us-west-2",), caps=IMAGE,
+          tags=("stability-ultra",),
           source=_DOCS + "model-parameters-stability-diffusion.html"),
+    # Stability AI Image Services (edit): InvokeModel with a flat JSON body, the same response
+    # as the generation models ({"seeds", "finish_reasons", "images"}); one request, one image.
+    # Confirmed on the AWS pages: the services, their names, InvokeModel on bedrock-runtime, the
+    # response shape, Search and Replace "Active" since Oct 2024 (its model card). Not confirmed
+    # there (see each note): the ids, the regions, the prices and the field ranges.
+    *(Model(f"stability.{ident}", name, "Stability AI", "stability", ("TEXT", "IMAGE"),
+            ("IMAGE",), output_price=price, streaming=False, converse=False,
+            lifecycle=Lifecycle("ACTIVE"), in_region=("us-west-2",),
+            routes=(Route("us", _US3, _US3),), caps=IMAGE, tags=(tag,),
+            source=_DOCS + "stable-image-services.html",
+            note="not on the AWS pages read: ids and the us. profile (us-east-1, us-east-2, "
+                 "us-west-2) from public code (an awslabs bedrock-image MCP server, litellm); "
+                 "bare id in us-west-2 assumed as for the generation models; price from a cost "
+                 "tool citing the pricing page; field ranges from that MCP server's models and "
+                 "Stability's API schema. Check ListInferenceProfiles and the pricing page.")
+      for ident, name, tag, price in (
+          ("stable-image-inpaint-v1:0", "Stable Image Inpaint", "stability-inpaint", 0.07),
+          ("stable-outpaint-v1:0", "Stable Image Outpaint", "stability-outpaint", 0.06),
+          ("stable-image-erase-object-v1:0", "Stable Image Erase Object", "stability-erase",
+           0.07),
+          ("stable-image-search-replace-v1:0", "Stable Image Search and Replace",
+           "stability-search-replace", 0.07),
+          ("stable-image-search-recolor-v1:0", "Stable Image Search and Recolor",
+           "stability-search-recolor", 0.07),
+          ("stable-image-remove-background-v1:0", "Stable Image Remove Background",
+           "stability-remove-background", 0.07))),
 )

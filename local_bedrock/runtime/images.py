@@ -1,33 +1,40 @@
-"""Image generation bodies for InvokeModel: Titan Image Generator v2, Nova Canvas, Stability AI.
+"""Image bodies for InvokeModel: Stability AI's generation models and Image Services (edit).
 
-Requests are validated as the Bedrock model pages document them; responses have Bedrock's
-shape. The pictures are *local renderings*, not a model's output: the engine composes a
-deterministic picture from the request and labels it "local rendering" along its bottom edge.
+Requests are validated as the Bedrock and Stability pages document them; responses have
+Bedrock's shape, `{"seeds": [...], "finish_reasons": [null], "images": [base64]}`. Amazon's
+image models (Titan Image Generator v2, Nova Canvas) reached end of life in 2026: their ids
+never get here (`runtime.models.resolve` answers ResourceNotFoundException).
+
+The pictures are *local renderings*, not a model's output: the engine composes a deterministic
+picture from the request and labels it "local rendering" along its bottom edge.
 
 How a rendering follows the request (so a lesson about each parameter still shows something):
 
 - prompt: colour and scene words pick the palette ("sunset" -> orange, pink, purple); other
-  words add hues derived from the word. negative text: colours it names leave the palette.
+  words add hues derived from the word. negative_prompt: colours it names leave the palette.
 - seed: the composition (horizon, shapes, their places). Same request + seed -> same bytes;
-  another seed or prompt -> a visibly different picture. Stability's seed 0 means "random", as
+  another seed or prompt -> a visibly different picture. Seed 0 (or none) means "random", as
   on Bedrock: the engine picks one and returns it in `seeds`.
-- cfgScale: how strictly the palette keeps to the prompt's colours (low values mix in
-  unrelated hues). quality "premium": more shapes. Nova Canvas `style`: a drawing style.
-- width/height (Titan, Nova) and aspect_ratio (Stability): the output size, checked against
-  each model's documented limits.
-- INPAINTING: pixels inside the mask (black in maskImage) are replaced; without text the
-  engine fills them from the surrounding pixels (row/column interpolation), with text it also
-  draws a prompt-coloured shape there. OUTPAINTING: pixels outside the mask are replaced with a
-  rendering of the prompt; PRECISE keeps the masked pixels exactly, DEFAULT feathers the edge.
-  maskPrompt: colour words select pixels of that colour; otherwise the engine masks the region
-  that differs from the image border (the "object"); "background" selects the rest.
-- IMAGE_VARIATION / Stability image-to-image: the input image(s), resized and blended, with
-  seeded changes whose size grows as similarityStrength falls (or strength rises).
-- COLOR_GUIDED_GENERATION: the palette is exactly the given colours (plus the reference
-  image's dominant colours). BACKGROUND_REMOVAL: border-coloured pixels become transparent.
-- TEXT_IMAGE with conditionImage: CANNY_EDGE draws the condition image's edges over the
-  rendering; SEGMENTATION recolours its colour regions with the palette (controlStrength =
-  opacity).
+- aspect_ratio: the output size, from Stability's table. image-to-image (SD3.5 Large, Ultra):
+  the input image blended with seeded changes whose size grows with `strength`.
+- style_preset (edit services): a drawing style ("line-art" outlines, "comic-book" and
+  "pixel-art" flat colours, "photographic"/"cinematic"/"analog-film" soft focus).
+
+Image Services (edit), each on its own model id. Masks are Stability's: **white (or any light
+pixel) marks the area to edit, black keeps**; without `mask` the image's alpha channel is the
+mask (transparent = edit). `grow_mask` grows the mask by that many pixels.
+
+- inpaint: the masked area is filled from the surrounding pixels (row/column interpolation) and
+  a prompt-coloured shape is drawn there; pixels outside the (grown) mask are kept exactly.
+- erase object: the masked area is filled from the surrounding pixels; no prompt.
+- outpaint: the canvas grows by left/right/up/down pixels; the original pixels are kept exactly
+  and the new border blends the image's stretched edge (creativity 0) into a rendering of the
+  prompt (creativity 1; without a prompt, of the image's own colours).
+- search and replace / search and recolor: `search_prompt` / `select_prompt` selects pixels of
+  the colours it names, else the region unlike the image border (the "object"), else with
+  "background" the rest; the selection is then inpainted with the prompt or recoloured to the
+  prompt's first colour, shading kept.
+- remove background: border-coloured pixels become transparent (PNG or WebP with alpha).
 """
 
 from __future__ import annotations
@@ -53,79 +60,57 @@ LABEL = "local rendering"
 
 # ----------------------------------------------------------------------------- model limits
 
-# Titan Image Generator G1 (v1, v2): the permissible output sizes (width, height).
-TITAN_SIZES = frozenset({
-    (1024, 1024), (768, 768), (512, 512), (768, 1152), (384, 576), (1152, 768), (576, 384),
-    (768, 1280), (384, 640), (1280, 768), (640, 384), (896, 1152), (448, 576), (1152, 896),
-    (576, 448), (768, 1408), (384, 704), (1408, 768), (704, 384), (640, 1408), (320, 704),
-    (1408, 640), (704, 320), (1152, 640), (1173, 640),
-})
-NOVA_STYLES = ("3D_ANIMATED_FAMILY_FILM", "DESIGN_SKETCH", "FLAT_VECTOR_ILLUSTRATION",
-               "GRAPHIC_NOVEL_ILLUSTRATION", "MAXIMALISM", "MIDCENTURY_RETRO", "PHOTOREALISM",
-               "SOFT_DIGITAL_PAINTING")
-TASK_PARAMS = {"TEXT_IMAGE": "textToImageParams", "INPAINTING": "inPaintingParams",
-               "OUTPAINTING": "outPaintingParams", "IMAGE_VARIATION": "imageVariationParams",
-               "COLOR_GUIDED_GENERATION": "colorGuidedGenerationParams",
-               "BACKGROUND_REMOVAL": "backgroundRemovalParams",
-               "VIRTUAL_TRY_ON": "virtualTryOnParams"}
 # Stability (SD3.5 Large, Stable Image Core / Ultra): aspect ratio -> output size.
 STABILITY_SIZES = {"1:1": (1024, 1024), "16:9": (1344, 768), "21:9": (1536, 640),
                    "2:3": (832, 1216), "3:2": (1216, 832), "4:5": (896, 1088),
                    "5:4": (1088, 896), "9:16": (768, 1344), "9:21": (640, 1536)}
 STABILITY_FORMATS = ("png", "jpeg", "webp")
 STABILITY_MAX_SEED = 4_294_967_294
+MAX_PROMPT = 10_000
+STYLE_PRESETS = ("3d-model", "analog-film", "anime", "cinematic", "comic-book", "digital-art",
+                 "enhance", "fantasy-art", "isometric", "line-art", "low-poly",
+                 "modeling-compound", "neon-punk", "origami", "photographic", "pixel-art",
+                 "tile-texture")
+INPUT_FORMATS = ("PNG", "JPEG", "WEBP")
+# Image Services input images: every side >= 64 px, 4,096 to 9,437,184 pixels in all, aspect
+# ratio between 1:2.5 and 2.5:1 (remove background: at most 4,194,304 pixels).
+MIN_SIDE, MIN_PIXELS, MAX_PIXELS, MAX_PIXELS_REMOVE_BG = 64, 4_096, 9_437_184, 4_194_304
+MAX_OUTPAINT = 2000
+FLAT_STYLES = ("low-poly", "isometric", "origami", "tile-texture")
+SOFT_STYLES = ("photographic", "cinematic", "analog-film")
 
 
 @dataclass(frozen=True)
-class AmazonSpec:
-    """Documented limits of an Amazon image model (Titan Image Generator v2, Nova Canvas)."""
+class Service:
+    """One Stability Image Service: the body keys it takes and the ones it needs."""
 
     name: str
-    max_text: int
-    cfg_default: float
-    seed_default: int
-    seed_max: int
-    default_size: tuple[int, int]
-    tasks: tuple[str, ...]
-    styles: tuple[str, ...] = ()
-
-    def check_size(self, width: int, height: int) -> None:
-        if self.name.startswith("Titan"):
-            if (width, height) not in TITAN_SIZES:
-                examples = "1024x1024, 768x768, 512x512, 1152x768, 768x1152, 1280x768"
-                raise c.malformed("/imageGenerationConfig",
-                                  f"{width}x{height} is not a supported size for {self.name}; "
-                                  f"use one of the documented sizes, e.g. {examples}")
-            return
-        problems = []
-        for side, v in (("width", width), ("height", height)):
-            if not 320 <= v <= 4096 or v % 16:
-                problems.append(f"{side} {v} must be a multiple of 16 between 320 and 4096")
-        if not problems and not 0.25 <= width / height <= 4:
-            problems.append(f"aspect ratio {width}:{height} must be between 1:4 and 4:1")
-        if not problems and width * height > 4_194_304:
-            problems.append(f"{width}x{height} is {width * height:,} pixels; the maximum is "
-                            "4,194,304 (e.g. 2048x2048)")
-        if problems:
-            raise c.malformed("/imageGenerationConfig", *problems)
-
-    def check_input_image(self, img: Image.Image, path: str) -> None:
-        if self.name.startswith("Titan"):
-            if max(img.size) > 1408:
-                raise c.malformed(path, f"the image is {img.width}x{img.height}; input images "
-                                        "must be at most 1,408 pixels on the longer side")
-        elif min(img.size) < 320 or max(img.size) > 4096 or img.width * img.height > 4_194_304:
-            raise c.malformed(path, f"the image is {img.width}x{img.height}; input image sides "
-                                    "must be 320-4096 pixels, at most 4,194,304 pixels in all")
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    grow_default: int = 5
+    formats: tuple[str, ...] = STABILITY_FORMATS
 
 
-TITAN_V2 = AmazonSpec("Titan Image Generator v2", 512, 8.0, 42, 2_147_483_646, (1408, 1408),
-                      ("TEXT_IMAGE", "INPAINTING", "OUTPAINTING", "IMAGE_VARIATION",
-                       "COLOR_GUIDED_GENERATION", "BACKGROUND_REMOVAL"))
-NOVA_CANVAS = AmazonSpec("Nova Canvas", 1024, 6.5, 12, 858_993_459, (1024, 1024),
-                         ("TEXT_IMAGE", "INPAINTING", "OUTPAINTING", "IMAGE_VARIATION",
-                          "COLOR_GUIDED_GENERATION", "BACKGROUND_REMOVAL", "VIRTUAL_TRY_ON"),
-                         NOVA_STYLES)
+_COMMON = ("seed", "output_format")
+SERVICES = {
+    "stability.stable-image-inpaint-v1:0": Service(
+        "inpaint", ("image", "prompt"),
+        ("mask", "negative_prompt", "grow_mask", "style_preset") + _COMMON),
+    "stability.stable-image-erase-object-v1:0": Service(
+        "erase", ("image",), ("mask", "grow_mask") + _COMMON),
+    "stability.stable-outpaint-v1:0": Service(
+        "outpaint", ("image",),
+        ("prompt", "negative_prompt", "left", "right", "up", "down", "creativity",
+         "style_preset") + _COMMON),
+    "stability.stable-image-search-replace-v1:0": Service(
+        "search-replace", ("image", "prompt", "search_prompt"),
+        ("negative_prompt", "grow_mask", "style_preset") + _COMMON, grow_default=3),
+    "stability.stable-image-search-recolor-v1:0": Service(
+        "search-recolor", ("image", "prompt", "select_prompt"),
+        ("negative_prompt", "grow_mask", "style_preset") + _COMMON, grow_default=3),
+    "stability.stable-image-remove-background-v1:0": Service(
+        "remove-background", ("image",), ("output_format",), formats=("png", "webp")),
+}
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -133,13 +118,12 @@ NOVA_CANVAS = AmazonSpec("Nova Canvas", 1024, 6.5, 12, 858_993_459, (1024, 1024)
 def generate_image(model_id: str, body: dict) -> dict:
     """Validate an image model's InvokeModel body; return Bedrock's response body."""
     model = catalog.find(model_id)
-    if model is None:
+    if model is None or model.family != "stability":
         raise errors.validation("The provided model identifier is invalid.")
     c.require_object(body, "")
-    if model.family == "stability":
-        return _stability(model, body)
-    spec = NOVA_CANVAS if model.family == "nova-canvas" else TITAN_V2
-    return _amazon(model, spec, body)
+    if model.model_id in SERVICES:
+        return _service(model, SERVICES[model.model_id], body)
+    return _stability(model, body)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -155,27 +139,34 @@ def _png_b64(img: Image.Image, fmt: str = "png") -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _image_field(obj: dict, key: str, path: str, spec: AmazonSpec | None = None,
-                 formats: tuple[str, ...] = ("PNG", "JPEG")) -> Image.Image:
+def _image_field(obj: dict, key: str, path: str,
+                 formats: tuple[str, ...] = INPUT_FORMATS) -> Image.Image:
+    """A base64 image field, decoded (mode kept, so an alpha channel survives)."""
     p = c.join(path, key)
     data = c.decode_base64(obj[key], p)
     try:
         img = vision.open_image(data)
     except ValueError:
         raise errors.validation(f"{p.lstrip('/').replace('/', '.')}: the bytes are not a valid "
-                                "image (use PNG or JPEG, base64-encoded)") from None
+                                "image (use PNG, JPEG or WebP, base64-encoded)") from None
     if img.format not in formats:
         raise errors.validation(f"{p.lstrip('/').replace('/', '.')}: {img.format} images are not "
-                                f"supported; use {' or '.join(formats)}")
-    if spec is not None:
-        spec.check_input_image(img, p)
-    return img.convert("RGB")
+                                f"supported; use {', '.join(formats)}")
+    return img
 
 
-def _text(obj: dict, key: str, path: str, spec: AmazonSpec, required: bool) -> str:
-    if key not in obj and not required:
-        return ""
-    return c.get_str(obj, key, path, min_length=1, max_length=spec.max_text)
+def _check_input_size(img: Image.Image, path: str, max_pixels: int = MAX_PIXELS) -> None:
+    w, h = img.size
+    problems = []
+    if min(w, h) < MIN_SIDE:
+        problems.append(f"the image is {w}x{h}; every side must be at least {MIN_SIDE} pixels")
+    if not MIN_PIXELS <= w * h <= max_pixels:
+        problems.append(f"the image has {w * h:,} pixels; it must have {MIN_PIXELS:,} to "
+                        f"{max_pixels:,}")
+    if not 1 / 2.5 <= w / h <= 2.5:
+        problems.append(f"aspect ratio {w}:{h} must be between 1:2.5 and 2.5:1")
+    if problems:
+        raise c.malformed(path, *problems)
 
 
 def _seed_int(*parts: Any) -> int:
@@ -183,115 +174,18 @@ def _seed_int(*parts: Any) -> int:
                           "big")
 
 
-# ----------------------------------------------------------------------------- Titan / Nova
-
-def _amazon(model, spec: AmazonSpec, body: dict) -> dict:
-    task = c.get_str(body, "taskType", "", enum=spec.tasks)
-    params_key = TASK_PARAMS[task]
-    c.check_keys(body, "", {"taskType", params_key, "imageGenerationConfig"}, (params_key,))
-    params = c.require_object(body[params_key], "/" + params_key)
-    pp = "/" + params_key
-    cfg = c.require_object(body.get("imageGenerationConfig", {}), "/imageGenerationConfig")
-    gp = "/imageGenerationConfig"
-    c.check_keys(cfg, gp, {"numberOfImages", "height", "width", "cfgScale", "seed", "quality"})
-    n = c.get_int(cfg, "numberOfImages", gp, 1, lo=1, hi=5)
-    cfg_scale = c.get_number(cfg, "cfgScale", gp, spec.cfg_default, lo=1.1, hi=10.0)
-    seed = c.get_int(cfg, "seed", gp, spec.seed_default, lo=0, hi=spec.seed_max)
-    quality = c.get_str(cfg, "quality", gp, "standard", enum=("standard", "premium"))
-    width = c.get_int(cfg, "width", gp, spec.default_size[0])
-    height = c.get_int(cfg, "height", gp, spec.default_size[1])
-    if "width" in cfg or "height" in cfg:
-        spec.check_size(width, height)
-    job = _Job(model.model_id, spec.name, seed, cfg_scale, quality, (width, height))
-
-    if task == "TEXT_IMAGE":
-        allowed = {"text", "negativeText", "conditionImage", "controlMode", "controlStrength"}
-        if spec.styles:
-            allowed.add("style")
-        c.check_keys(params, pp, allowed, ("text",))
-        job.prompt = _text(params, "text", pp, spec, True)
-        job.negative = _text(params, "negativeText", pp, spec, False)
-        if spec.styles and "style" in params:
-            job.style = c.get_str(params, "style", pp, enum=spec.styles)
-        mode = c.get_str(params, "controlMode", pp, None, enum=("CANNY_EDGE", "SEGMENTATION"))
-        strength = c.get_number(params, "controlStrength", pp, None, lo=0.0, hi=1.0)
-        condition = None
-        if "conditionImage" in params:
-            condition = _image_field(params, "conditionImage", pp, spec)
-        elif mode is not None or strength is not None:
-            raise c.malformed(pp, "controlMode and controlStrength need a conditionImage")
-        images = [job.text_to_image(i, condition, mode or "CANNY_EDGE",
-                                    0.7 if strength is None else strength) for i in range(n)]
-    elif task in ("INPAINTING", "OUTPAINTING"):
-        allowed = {"image", "text", "negativeText", "maskPrompt", "maskImage", "returnMask"}
-        if task == "OUTPAINTING":
-            allowed.add("outPaintingMode")
-        c.check_keys(params, pp, allowed, ("image",) + (("text",) if task == "OUTPAINTING" else ()))
-        job.prompt = _text(params, "text", pp, spec, task == "OUTPAINTING")
-        job.negative = _text(params, "negativeText", pp, spec, False)
-        image = _image_field(params, "image", pp, spec)
-        has_prompt, has_mask = "maskPrompt" in params, "maskImage" in params
-        if has_prompt == has_mask:
-            raise c.malformed(pp, "exactly one of [maskPrompt, maskImage] is required"
-                              if not has_prompt else
-                              "only one of [maskPrompt, maskImage] is permitted")
-        if has_mask:
-            mask_img = _image_field(params, "maskImage", pp, spec)
-            if mask_img.size != image.size:
-                raise c.malformed(pp + "/maskImage",
-                                  f"the mask is {mask_img.width}x{mask_img.height} but the image "
-                                  f"is {image.width}x{image.height}; they must be the same size")
-            mask = np.asarray(mask_img.convert("L")) < 128  # black = inside the mask
-        else:
-            mask = mask_from_prompt(image, c.get_str(params, "maskPrompt", pp, min_length=1,
-                                                     max_length=spec.max_text))
-        c.get_bool(params, "returnMask", pp, False)
-        precise = c.get_str(params, "outPaintingMode", pp, "DEFAULT",
-                            enum=("DEFAULT", "PRECISE")) == "PRECISE"
-        job.size = image.size
-        if task == "INPAINTING":
-            images = [job.inpaint(image, mask, i) for i in range(n)]
-        else:
-            images = [job.outpaint(image, mask, precise, i) for i in range(n)]
-    elif task == "IMAGE_VARIATION":
-        c.check_keys(params, pp, {"images", "text", "negativeText", "similarityStrength"},
-                     ("images",))
-        items = c.get_list(params, "images", pp, min_items=1, max_items=5)
-        inputs = [_image_field({"i": v}, "i", f"{pp}/images/{k}", spec)
-                  for k, v in enumerate(items)]
-        job.prompt = _text(params, "text", pp, spec, False)
-        job.negative = _text(params, "negativeText", pp, spec, False)
-        similarity = c.get_number(params, "similarityStrength", pp, 0.7, lo=0.2, hi=1.0)
-        images = [job.variation(inputs, similarity, i) for i in range(n)]
-    elif task == "COLOR_GUIDED_GENERATION":
-        c.check_keys(params, pp, {"text", "negativeText", "colors", "referenceImage"},
-                     ("text", "colors"))
-        job.prompt = _text(params, "text", pp, spec, True)
-        job.negative = _text(params, "negativeText", pp, spec, False)
-        colours = c.get_str_list(params, "colors", pp, min_items=1, max_items=10)
-        palette = []
-        for k, value in enumerate(colours):
-            if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
-                raise c.malformed(f"{pp}/colors/{k}", f"{value} is not a hex colour like #FF9800")
-            palette.append(tuple(int(value[i:i + 2], 16) for i in (1, 3, 5)))
-        if "referenceImage" in params:
-            ref = _image_field(params, "referenceImage", pp, spec)
-            palette += [tuple(int(h[i:i + 2], 16) for i in (1, 3, 5))
-                        for h in (d["hex"] for d in vision.dominant_colours(ref, 3))]
-        job.fixed_palette = palette
-        images = [job.text_to_image(i) for i in range(n)]
-    elif task == "BACKGROUND_REMOVAL":
-        c.check_keys(params, pp, {"image"}, ("image",))
-        image = _image_field(params, "image", pp, spec)
-        job.size = image.size
-        images = [job.remove_background(image)]
-    else:  # VIRTUAL_TRY_ON
-        raise errors.validation("VIRTUAL_TRY_ON is not rendered by the local engine; run this "
-                                "request in live mode.")
-    return {"images": [_png_b64(img) for img in images], "error": None}
+def _seed(body: dict) -> int:
+    seed = c.get_int(body, "seed", "", 0, lo=0, hi=STABILITY_MAX_SEED)
+    if seed == 0:  # Bedrock: 0 means a random seed, reported back in `seeds`
+        seed = random.SystemRandom().randint(1, STABILITY_MAX_SEED)
+    return seed
 
 
-# ----------------------------------------------------------------------------- Stability
+def _answer(seed: int, picture: Image.Image, fmt: str) -> dict:
+    return {"seeds": [seed], "finish_reasons": [None], "images": [_png_b64(picture, fmt)]}
+
+
+# ----------------------------------------------------------------------------- generation
 
 def _stability(model, body: dict) -> dict:
     core = "stable-image-core" in model.model_id
@@ -302,14 +196,12 @@ def _stability(model, body: dict) -> dict:
     if sd35:
         allowed.add("mode")
     c.check_keys(body, "", allowed, ("prompt",))
-    prompt = c.get_str(body, "prompt", "", max_length=10_000)
-    negative = c.get_str(body, "negative_prompt", "", "", max_length=10_000)
-    seed = c.get_int(body, "seed", "", 0, lo=0, hi=STABILITY_MAX_SEED)
+    prompt = c.get_str(body, "prompt", "", max_length=MAX_PROMPT)
+    negative = c.get_str(body, "negative_prompt", "", "", max_length=MAX_PROMPT)
     fmt = c.get_str(body, "output_format", "", "png", enum=STABILITY_FORMATS)
     mode = c.get_str(body, "mode", "", "image-to-image" if "image" in body else "text-to-image",
                      enum=("text-to-image", "image-to-image"))
-    if seed == 0:  # Bedrock: 0 means a random seed, reported back in `seeds`
-        seed = random.SystemRandom().randint(1, STABILITY_MAX_SEED)
+    seed = _seed(body)
     image_to_image = mode == "image-to-image" or "image" in body
     if image_to_image:
         if "aspect_ratio" in body:
@@ -317,7 +209,7 @@ def _stability(model, body: dict) -> dict:
         missing = [k for k in ("image", "strength") if k not in body]
         if missing:
             raise c.malformed("", *(f"required key [{k}] not found" for k in missing))
-        image = _image_field(body, "image", "", None, ("PNG", "JPEG", "WEBP"))
+        image = _image_field(body, "image", "").convert("RGB")
         strength = c.get_number(body, "strength", "", lo=0.0, hi=1.0)
         size = _nearest_stability_size(image.size)
     else:
@@ -329,12 +221,86 @@ def _stability(model, body: dict) -> dict:
         picture = job.variation([image], 1.0 - 0.8 * strength, 0)
     else:
         picture = job.text_to_image(0)
-    return {"seeds": [seed], "finish_reasons": [None], "images": [_png_b64(picture, fmt)]}
+    return _answer(seed, picture, fmt)
 
 
 def _nearest_stability_size(size: tuple[int, int]) -> tuple[int, int]:
     ratio = size[0] / size[1]
     return min(STABILITY_SIZES.values(), key=lambda s: abs(math.log(s[0] / s[1] / ratio)))
+
+
+# ----------------------------------------------------------------------------- Image Services
+
+def _service(model, svc: Service, body: dict) -> dict:
+    c.check_keys(body, "", set(svc.required) | set(svc.optional), svc.required)
+    prompt = c.get_str(body, "prompt", "", "", min_length=1 if "prompt" in svc.required else 0,
+                       max_length=MAX_PROMPT)
+    negative = c.get_str(body, "negative_prompt", "", "", max_length=MAX_PROMPT)
+    fmt = c.get_str(body, "output_format", "", "png", enum=svc.formats)
+    style = c.get_str(body, "style_preset", "", "", enum=STYLE_PRESETS)
+    grow = c.get_int(body, "grow_mask", "", svc.grow_default, lo=0, hi=20)
+    image = _image_field(body, "image", "")
+    _check_input_size(image, "/image", MAX_PIXELS_REMOVE_BG
+                      if svc.name == "remove-background" else MAX_PIXELS)
+    rgb = image.convert("RGB")
+    seed = _seed(body)  # remove background takes none: the engine reports the one it drew
+    job = _Job(model.model_id, model.name, seed, 7.0, "standard", rgb.size)
+    job.prompt, job.negative, job.style = prompt, negative, style
+
+    if svc.name in ("inpaint", "erase"):
+        mask = _mask_of(body, image)
+        picture = job.inpaint(rgb, _grow(mask, grow) if grow else mask, 0)
+    elif svc.name == "outpaint":
+        picture = _outpaint(job, rgb, body)
+    elif svc.name == "search-replace":
+        target = c.get_str(body, "search_prompt", "", min_length=1, max_length=MAX_PROMPT)
+        picture = job.inpaint(rgb, _grow(mask_from_prompt(rgb, target), grow), 0)
+    elif svc.name == "search-recolor":
+        target = c.get_str(body, "select_prompt", "", min_length=1, max_length=MAX_PROMPT)
+        picture = job.recolor(rgb, _grow(mask_from_prompt(rgb, target), grow))
+    else:  # remove-background
+        picture = job.remove_background(rgb)
+    return _answer(seed, picture, fmt)
+
+
+def _mask_of(body: dict, image: Image.Image) -> np.ndarray:
+    """The area to edit: the mask's light pixels, else the image's transparent pixels."""
+    if "mask" in body:
+        mask_img = _image_field(body, "mask", "")
+        if mask_img.size != image.size:
+            raise c.malformed("/mask", f"the mask is {mask_img.width}x{mask_img.height} but the "
+                                       f"image is {image.width}x{image.height}; they must be the "
+                                       "same size")
+        return np.asarray(mask_img.convert("L")) > 127  # white = edit, black = keep
+    if "A" in image.getbands():
+        return np.asarray(image.getchannel("A")) < 128  # transparent = edit
+    raise c.malformed("", "required key [mask] not found (or send an image whose alpha "
+                          "channel marks the area to edit)")
+
+
+def _outpaint(job: _Job, rgb: Image.Image, body: dict) -> Image.Image:
+    sides = {k: c.get_int(body, k, "", 0, lo=0, hi=MAX_OUTPAINT)
+             for k in ("left", "right", "up", "down")}
+    if not any(sides.values()):
+        raise c.malformed("", "at least one of [left, right, up, down] must be greater than 0")
+    creativity = c.get_number(body, "creativity", "", 0.5, lo=0.0, hi=1.0)
+    w, h = rgb.size
+    size = (w + sides["left"] + sides["right"], h + sides["up"] + sides["down"])
+    total = size[0] * size[1]
+    if total > MAX_PIXELS:
+        raise c.malformed("", f"the outpainted image would have {total:,} pixels; the maximum is "
+                              f"{MAX_PIXELS:,}")
+    arr = np.asarray(rgb)
+    stretched = np.pad(arr, ((sides["up"], sides["down"]), (sides["left"], sides["right"]),
+                             (0, 0)), mode="edge").astype(np.float64)
+    if not job.prompt:  # no prompt: the image's own colours
+        job.fixed_palette = [tuple(int(d["hex"][i:i + 2], 16) for i in (1, 3, 5))
+                             for d in vision.dominant_colours(rgb, 4)] or None
+    scene = np.asarray(job.scene(0, size)).astype(np.float64)
+    out = (1 - creativity) * stretched + creativity * scene
+    x0, y0 = sides["left"], sides["up"]
+    out[y0:y0 + h, x0:x0 + w] = arr  # the original pixels, exactly
+    return job.label(Image.fromarray(out.clip(0, 255).astype(np.uint8), "RGB"), 0)
 
 
 # ----------------------------------------------------------------------------- palette words
@@ -362,21 +328,26 @@ _ALIASES = {"gray": "grey", "violet": "purple", "turquoise": "teal", "crimson": 
             "aqua": "cyan", "lime": "light green", "emerald": "green", "indigo": "navy"}
 
 
-def palette_words(text: str) -> list[str]:
-    """Colour names that the words of a text call for, in order of appearance."""
+def palette_words(text: str, scene_words: bool = True) -> list[str]:
+    """Colour names that the words of a text call for, in order of appearance (with
+    scene_words=False, only colours the text names: "dark grey robot" -> ["dark grey"])."""
     out: list[str] = []
-    words = re.findall(r"[a-z]+", text.lower())
+    words = [_ALIASES.get(w, w) for w in re.findall(r"[a-z]+", text.lower())]
+    skip = False
     for i, w in enumerate(words):
-        w = _ALIASES.get(w, w)
+        if skip:  # the second word of a two-word colour
+            skip = False
+            continue
         pair = f"{w} {words[i + 1]}" if i + 1 < len(words) else ""
         if pair in vision.COLOURS:
             names: tuple[str, ...] = (pair,)
+            skip = True
         elif w in ("dark", "light"):
             continue
         elif w in vision.COLOURS:
             names = (w,)
         else:
-            names = _WORD_COLOURS.get(w, ())
+            names = _WORD_COLOURS.get(w, ()) if scene_words else ()
         out += [n for n in names if n not in out]
     return out
 
@@ -426,12 +397,8 @@ class _Job:
         return random.Random(_seed_int(self.model_id, self.prompt, self.seed, *parts))
 
     # -- text to image ---------------------------------------------------------------------
-    def text_to_image(self, index: int, condition: Image.Image | None = None,
-                      mode: str = "CANNY_EDGE", strength: float = 0.7) -> Image.Image:
-        img = self.scene(index)
-        if condition is not None:
-            img = self._condition(img, condition, mode, strength, index)
-        return self.label(img, index)
+    def text_to_image(self, index: int) -> Image.Image:
+        return self.label(self.scene(index), index)
 
     def scene(self, index: int, size: tuple[int, int] | None = None) -> Image.Image:
         """The composed picture for this request and image index (no label)."""
@@ -455,7 +422,7 @@ class _Job:
         arr = np.broadcast_to(arr, (h, w, 3)).clip(0, 255).astype(np.uint8)
         img = Image.fromarray(arr.copy(), "RGB")
         draw = ImageDraw.Draw(img, "RGBA")
-        outline_only = self.style in ("DESIGN_SKETCH",)
+        outline_only = self.style == "line-art"
         if outline_only:
             img.paste((246, 244, 238), (0, 0, w, h))
         words = self.prompt.lower()
@@ -473,8 +440,7 @@ class _Job:
             box = (cx - sw / 2, cy - sh / 2, cx + sw / 2, cy + sh / 2)
             fill = None if outline_only else col + (rng.randint(170, 255),)
             line = _mix(col, (0, 0, 0), .5) + (255,)
-            width = max(1, w // 200) if outline_only or self.style == "FLAT_VECTOR_ILLUSTRATION" \
-                else 0
+            width = max(1, w // 200) if outline_only or self.style in FLAT_STYLES else 0
             if kind == "ellipse":
                 draw.ellipse(box, fill=fill, outline=line if width else None, width=width)
             elif kind == "rect":
@@ -483,9 +449,9 @@ class _Job:
             else:
                 pts = [(cx, box[1]), (box[2], box[3]), (box[0], box[3])]
                 draw.polygon(pts, fill=fill, outline=line if width else None)
-        if self.style in ("PHOTOREALISM", "SOFT_DIGITAL_PAINTING"):
+        if self.style in SOFT_STYLES:
             img = img.filter(ImageFilter.GaussianBlur(max(1, w // 256)))
-        elif self.style == "GRAPHIC_NOVEL_ILLUSTRATION":
+        elif self.style in ("comic-book", "pixel-art"):
             img = img.quantize(6).convert("RGB")
         return img
 
@@ -558,6 +524,16 @@ class _Job:
             img = Image.blend(img, overlay, min(0.85, 0.9 * change))
         return self.label(img, index)
 
+    def recolor(self, image: Image.Image, mask: np.ndarray) -> Image.Image:
+        """The masked pixels take the prompt's first colour; their shading is kept."""
+        arr = np.asarray(image).astype(np.float64)
+        target = np.array(self.palette(0)[0], dtype=np.float64)
+        if mask.any():
+            luma = arr @ np.array([0.299, 0.587, 0.114])
+            shade = luma[mask] / max(float(luma[mask].mean()), 1.0)
+            arr[mask] = (target[None, :] * shade[:, None]).clip(0, 255)
+        return self.label(Image.fromarray(arr.astype(np.uint8), "RGB"), 0)
+
     def remove_background(self, image: Image.Image) -> Image.Image:
         arr = np.asarray(image).astype(np.float64)
         fg, _ = vision.border_mask(arr)
@@ -568,21 +544,6 @@ class _Job:
         draw.text((4, out.height - 14), f"{LABEL} · {self.model_name}", fill=(0, 0, 0, 255),
                   font=_font(10))
         return out
-
-    def _condition(self, img: Image.Image, condition: Image.Image, mode: str, strength: float,
-                   index: int) -> Image.Image:
-        cond = condition.convert("RGB").resize(img.size, Image.Resampling.BILINEAR)
-        if mode == "CANNY_EDGE":
-            edges = cond.convert("L").filter(ImageFilter.FIND_EDGES).point(
-                lambda v: 255 if v > 40 else 0).filter(ImageFilter.MaxFilter(3))
-            ink = Image.new("RGB", img.size, _mix(self.palette(index)[0], (0, 0, 0), 0.7))
-            alpha = edges.point(lambda v: int(v * strength))
-            return Image.composite(ink, img, alpha)
-        pal = self.palette(index)
-        regions = cond.quantize(min(6, max(2, len(pal))), method=Image.Quantize.MEDIANCUT)
-        idx = np.asarray(regions)
-        seg = np.array(pal, dtype=np.uint8)[idx % len(pal)]
-        return Image.blend(img, Image.fromarray(seg, "RGB"), strength)
 
 
 def _mix(a, b, t: float) -> tuple[int, int, int]:
@@ -606,7 +567,7 @@ def _font(size: int):
 def mask_from_prompt(image: Image.Image, prompt: str) -> np.ndarray:
     """The engine's stand-in for a model's text-defined mask (see module docstring)."""
     arr = np.asarray(image.convert("RGB")).astype(np.float64)
-    names = [n for n in palette_words(prompt) if n in vision.COLOURS]
+    names = [n for n in palette_words(prompt, scene_words=False) if n in vision.COLOURS]
     if names:
         lab = vision.rgb_to_lab(arr)
         mask = np.zeros(arr.shape[:2], dtype=bool)

@@ -1,5 +1,10 @@
-"""Image generation bodies (Titan Image Generator v2, Nova Canvas, Stability) and Titan
-Multimodal Embeddings with images, through real boto3 clients on the local engine."""
+"""Image bodies through real boto3 clients on the local engine: what Bedrock does today.
+
+Amazon's image models (Titan Image Generator v2, Nova Canvas) are end of life and answer
+ResourceNotFoundException; Stability AI's generation models work from us-west-2 and are refused
+elsewhere; Stability AI Image Services (inpaint, outpaint, erase object, search and replace,
+search and recolor, remove background) take their flat bodies and Stability's masks (white =
+edit). Titan Multimodal Embeddings with images are at the end."""
 
 from __future__ import annotations
 
@@ -7,35 +12,70 @@ import base64
 import io
 import json
 
+import boto3
 import numpy as np
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from PIL import Image, ImageDraw
 from shapes import assert_conforms
 
-from local_bedrock import catalog
+from local_bedrock import InProcessTransport, catalog
 from local_bedrock.runtime import images as engine_images
+from local_bedrock.runtime import models as engine_models
 
 TITAN = "amazon.titan-image-generator-v2:0"
 NOVA = "amazon.nova-canvas-v1:0"
 SD35 = "stability.sd3-5-large-v1:0"
 CORE = "stability.stable-image-core-v1:1"
 ULTRA = "stability.stable-image-ultra-v1:1"
+INPAINT = "stability.stable-image-inpaint-v1:0"
+OUTPAINT = "stability.stable-outpaint-v1:0"
+ERASE = "stability.stable-image-erase-object-v1:0"
+REPLACE = "stability.stable-image-search-replace-v1:0"
+RECOLOR = "stability.stable-image-search-recolor-v1:0"
+REMOVE_BG = "stability.stable-image-remove-background-v1:0"
+SERVICES = (INPAINT, OUTPAINT, ERASE, REPLACE, RECOLOR, REMOVE_BG)
 MM = "amazon.titan-embed-image-v1"
+NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+# ----------------------------------------------------------------------------- clients
+
+@pytest.fixture
+def client_in(engine):
+    """client_in(region): a bedrock-runtime client signed for `region`, answered in-process."""
+    endpoint = "http://127.0.0.1:9"  # never contacted: the in-process hook answers first
+    transport = InProcessTransport(engine, endpoint)
+
+    def make(region: str):
+        client = boto3.client("bedrock-runtime", endpoint_url=endpoint, region_name=region,
+                              aws_access_key_id="testing", aws_secret_access_key="testing",
+                              config=NO_RETRY)
+        transport.attach(client)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def west(client_in):
+    """The region Stability AI's models are served in."""
+    return client_in("us-west-2")
 
 
 # ----------------------------------------------------------------------------- helpers
 
-def invoke(runtime, model_id: str, body: dict) -> dict:
-    resp = runtime.invoke_model(modelId=model_id, body=json.dumps(body))
+def invoke(client, model_id: str, body: dict) -> dict:
+    resp = client.invoke_model(modelId=model_id, body=json.dumps(body))
     assert_conforms(resp, "bedrock-runtime", "InvokeModel")
     return json.loads(resp["body"].read())
 
 
-def error_of(runtime, model_id: str, body: dict) -> str:
+def error_of(client, model_id: str, body: dict, code: str = "ValidationException") -> str:
     with pytest.raises(ClientError) as info:
-        runtime.invoke_model(modelId=model_id, body=json.dumps(body))
-    assert info.value.response["Error"]["Code"] == "ValidationException"
+        client.invoke_model(modelId=model_id, body=json.dumps(body))
+    assert info.value.response["Error"]["Code"] == code
     return info.value.response["Error"]["Message"]
 
 
@@ -49,15 +89,6 @@ def b64(img: Image.Image, fmt: str = "PNG") -> str:
     buf = io.BytesIO()
     img.save(buf, fmt)
     return base64.b64encode(buf.getvalue()).decode()
-
-
-def text_image(text: str, seed: int = 7, size=(512, 512), negative: str | None = None,
-               **cfg) -> dict:
-    params = {"text": text}
-    if negative:
-        params["negativeText"] = negative
-    return {"taskType": "TEXT_IMAGE", "textToImageParams": params,
-            "imageGenerationConfig": {"width": size[0], "height": size[1], "seed": seed, **cfg}}
 
 
 def pixels(img: Image.Image) -> np.ndarray:
@@ -78,11 +109,15 @@ def product_shot(size=(512, 512)) -> Image.Image:
 
 
 def disc_mask(size=(512, 512), pad: float = 0.27) -> Image.Image:
-    """Black (inside the mask) over the disc of product_shot, white elsewhere."""
-    mask = Image.new("RGB", size, (255, 255, 255))
+    """Stability's mask over the disc of product_shot: white (edit) on black (keep)."""
+    mask = Image.new("L", size, 0)
     w, h = size
-    ImageDraw.Draw(mask).ellipse((w * pad, h * pad, w * (1 - pad), h * (1 - pad)), fill=(0, 0, 0))
+    ImageDraw.Draw(mask).ellipse((w * pad, h * pad, w * (1 - pad), h * (1 - pad)), fill=255)
     return mask
+
+
+def inside_of(mask: Image.Image) -> np.ndarray:
+    return np.asarray(mask) > 127
 
 
 def reddish(arr: np.ndarray) -> float:
@@ -90,296 +125,109 @@ def reddish(arr: np.ndarray) -> float:
     return float(((r > 150) & (g < 90) & (b < 90)).mean())
 
 
-# ----------------------------------------------------------------------------- catalog
+# ----------------------------------------------------------------------------- catalog, lifecycle
 
-def test_catalog_lists_the_image_models_with_per_image_prices():
-    for model_id, family in ((TITAN, "titan-image"), (NOVA, "nova-canvas"), (SD35, "stability"),
-                             (CORE, "stability"), (ULTRA, "stability")):
+def test_catalog_image_models_lifecycle_regions_and_per_image_prices():
+    for model_id in (TITAN, NOVA):
         model = catalog.find(model_id)
-        assert model is not None and model.family == family
+        assert model.status == "EOL" and model.lifecycle.eol in ("2026-06-30", "2026-09-30")
+    for model_id in (SD35, CORE, ULTRA) + SERVICES:
+        model = catalog.find(model_id)
+        assert model is not None and model.family == "stability" and model.status == "ACTIVE"
         assert model.output_modalities == ("IMAGE",) and 0 < model.output_price < 1
         assert not model.converse and not model.streaming
+        assert model.in_region == ("us-west-2",) and model.source
+    for model_id in SERVICES:  # the edit services are also reached through the us. profile
+        assert catalog.invocation_id(catalog.find(model_id), "us-east-1") == f"us.{model_id}"
+        assert catalog.find(model_id).note  # what the AWS pages did not confirm
 
 
-# ----------------------------------------------------------------------------- text to image
-
-def test_titan_text_to_image_shape_size_count_and_determinism(runtime):
-    body = text_image("a sunset over the sea", numberOfImages=3)
-    out = invoke(runtime, TITAN, body)
-    assert set(out) == {"images", "error"} and out["error"] is None
-    imgs = [decode(s) for s in out["images"]]
-    assert len(imgs) == 3 and all(im.format == "PNG" and im.size == (512, 512) for im in imgs)
-    assert len({s for s in out["images"]}) == 3  # the three images differ
-    assert invoke(runtime, TITAN, body)["images"] == out["images"]  # same request, same bytes
+@pytest.mark.parametrize("region", ["us-east-1", "us-west-2"])
+@pytest.mark.parametrize("model_id", [TITAN, NOVA])
+def test_amazon_image_models_are_end_of_life(client_in, region, model_id):
+    body = {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "a kite"}}
+    msg = error_of(client_in(region), model_id, body, "ResourceNotFoundException")
+    assert msg == engine_models.END_OF_LIFE
 
 
-def test_seed_and_prompt_change_the_picture_visibly(runtime):
-    base = pixels(decode(invoke(runtime, NOVA, text_image("a forest", seed=1))["images"][0]))
-    other_seed = pixels(decode(invoke(runtime, NOVA, text_image("a forest", seed=2))["images"][0]))
-    other_prompt = pixels(decode(invoke(runtime, NOVA, text_image("a snowy desert",
-                                                                  seed=1))["images"][0]))
-    assert np.abs(no_label(base) - no_label(other_seed)).mean() > 10
-    assert np.abs(no_label(base) - no_label(other_prompt)).mean() > 10
+@pytest.mark.parametrize("model_id", [SD35, CORE, ULTRA])
+def test_stability_generation_is_refused_outside_us_west_2(client_in, model_id):
+    for region in ("us-east-1", "eu-central-1"):
+        msg = error_of(client_in(region), model_id, {"prompt": "a kite"})
+        assert msg == "The provided model identifier is invalid."
+    assert invoke(client_in("us-west-2"), model_id, {"prompt": "a kite", "seed": 1})["images"]
 
 
-def test_picture_is_labelled_along_the_bottom(runtime):
-    arr = pixels(decode(invoke(runtime, TITAN, text_image("a white snowy field",
-                                                          seed=3))["images"][0]))
-    band = arr[-10:].mean()
-    assert band < 0.6 * arr[:-40].mean()  # the dark label band over a bright picture
+def test_image_services_by_profile_from_the_us_and_refused_elsewhere(client_in):
+    body = {"image": b64(product_shot())}
+    east = client_in("us-east-1")
+    assert invoke(east, f"us.{REMOVE_BG}", body)["images"]
+    assert "inference profile" in error_of(east, REMOVE_BG, body)
+    assert invoke(client_in("us-west-2"), REMOVE_BG, body)["images"]
+    assert error_of(client_in("eu-central-1"), f"us.{REMOVE_BG}", body) == \
+        "The provided model identifier is invalid."
+
+
+# ----------------------------------------------------------------------------- Stability generation
+
+def test_stability_text_to_image_shape_sizes_and_formats(west):
+    out = invoke(west, SD35, {"prompt": "a lighthouse", "seed": 42, "aspect_ratio": "16:9"})
+    assert set(out) == {"seeds", "finish_reasons", "images"}
+    assert out["seeds"] == [42] and out["finish_reasons"] == [None]
+    assert decode(out["images"][0]).size == (1344, 768)
+    jpeg = invoke(west, CORE, {"prompt": "a lighthouse", "seed": 42, "output_format": "jpeg"})
+    assert decode(jpeg["images"][0]).format == "JPEG"
+    webp = invoke(west, ULTRA, {"prompt": "a lighthouse", "seed": 42, "output_format": "webp"})
+    assert decode(webp["images"][0]).format == "WEBP"
+
+
+@pytest.mark.parametrize("ratio", sorted(engine_images.STABILITY_SIZES))
+def test_stability_every_aspect_ratio_has_its_size(west, ratio):
+    out = invoke(west, CORE, {"prompt": "a kite", "seed": 3, "aspect_ratio": ratio})
+    size = decode(out["images"][0]).size
+    assert size == engine_images.STABILITY_SIZES[ratio]
+    w, h = (int(x) for x in ratio.split(":"))
+    assert abs(size[0] / size[1] - w / h) < 0.1
+
+
+def test_stability_seed_zero_is_random_and_reported(west):
+    seeds = {invoke(west, CORE, {"prompt": "a cat"})["seeds"][0] for _ in range(3)}
+    assert 0 not in seeds and len(seeds) > 1
+    again = invoke(west, CORE, {"prompt": "a cat", "seed": 99})
+    assert again["images"] == invoke(west, CORE, {"prompt": "a cat", "seed": 99})["images"]
+
+
+def test_seed_and_prompt_change_the_picture_visibly(west):
+    def picture(prompt, seed):
+        return no_label(pixels(decode(invoke(west, CORE, {"prompt": prompt,
+                                                          "seed": seed})["images"][0])))
+
+    base = picture("a forest", 1)
+    assert np.abs(base - picture("a forest", 2)).mean() > 10
+    assert np.abs(base - picture("a snowy desert", 1)).mean() > 10
+
+
+def test_picture_is_labelled_along_the_bottom(west):
+    arr = pixels(decode(invoke(west, CORE, {"prompt": "a white snowy field",
+                                            "seed": 3})["images"][0]))
+    assert arr[-10:].mean() < 0.6 * arr[:-40].mean()  # the dark label band over a bright picture
     assert engine_images.LABEL == "local rendering"
 
 
-def test_prompt_colours_and_negative_text(runtime):
-    with_red = pixels(decode(invoke(runtime, TITAN, text_image(
-        "red and blue balloons", seed=5, cfgScale=10))["images"][0]))
-    without = pixels(decode(invoke(runtime, TITAN, text_image(
-        "red and blue balloons", seed=5, cfgScale=10, negative="red"))["images"][0]))
+def test_prompt_colours_and_negative_prompt(west):
+    def picture(**extra):
+        body = {"prompt": "red and blue balloons", "seed": 5, **extra}
+        return pixels(decode(invoke(west, ULTRA, body)["images"][0]))
+
+    with_red, without = picture(), picture(negative_prompt="red")
     assert reddish(with_red) > 0.02
     assert reddish(without) < reddish(with_red) / 4
 
 
-def test_defaults_follow_the_model_pages(runtime):
-    nova = decode(invoke(runtime, NOVA, {"taskType": "TEXT_IMAGE",
-                                         "textToImageParams": {"text": "a lemon"}})["images"][0])
-    assert nova.size == (1024, 1024)
-
-
-def test_nova_canvas_style_and_condition_image(runtime):
-    body = text_image("a lemon on a table", seed=4)
-    body["textToImageParams"]["style"] = "DESIGN_SKETCH"
-    sketch = pixels(decode(invoke(runtime, NOVA, body)["images"][0]))
-    assert no_label(sketch).mean() > 200  # a sketch on paper: mostly light
-    cond = product_shot()
-    body = text_image("a planet", seed=4)
-    body["textToImageParams"].update(conditionImage=b64(cond), controlMode="CANNY_EDGE",
-                                     controlStrength=1.0)
-    edged = pixels(decode(invoke(runtime, NOVA, body)["images"][0]))
-    plain = pixels(decode(invoke(runtime, NOVA, text_image("a planet", seed=4))["images"][0]))
-    ring = np.zeros((512, 512), bool)  # where the disc's edge is
-    yy, xx = np.mgrid[:512, :512]
-    ring[np.abs(np.hypot(xx - 256, yy - 256) - 0.2 * 512) < 2] = True
-    assert np.abs(edged[ring] - plain[ring]).mean() > 30
-
-
-@pytest.mark.parametrize("model_id, cfg, fragments", [
-    (TITAN, {"width": 500, "height": 500}, ["500x500", "supported size"]),
-    (NOVA, {"width": 1000, "height": 1024}, ["width 1000", "multiple of 16"]),
-    (NOVA, {"width": 4096, "height": 320}, ["aspect ratio", "1:4"]),
-    (NOVA, {"width": 2048, "height": 2064}, ["4,194,304"]),
-    (NOVA, {"numberOfImages": 6}, ["#/imageGenerationConfig/numberOfImages", "5"]),
-    (TITAN, {"cfgScale": 11}, ["#/imageGenerationConfig/cfgScale"]),
-    (NOVA, {"seed": 858_993_460}, ["#/imageGenerationConfig/seed"]),
-    (TITAN, {"quality": "ultra"}, ["#/imageGenerationConfig/quality", "not a valid enum"]),
-    (TITAN, {"steps": 30}, ["extraneous key [steps]"]),
-])
-def test_generation_config_is_validated(runtime, model_id, cfg, fragments):
-    body = {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "a boat"},
-            "imageGenerationConfig": cfg}
-    msg = error_of(runtime, model_id, body)
-    assert msg.startswith("Malformed input request")
-    for fragment in fragments:
-        assert fragment in msg
-
-
-@pytest.mark.parametrize("model_id, body, fragments", [
-    (TITAN, {"taskType": "TEXT_IMAGE"}, ["required key [textToImageParams] not found"]),
-    (TITAN, {"textToImageParams": {"text": "x"}}, ["required key [taskType] not found"]),
-    (TITAN, {"taskType": "TEXT_TO_IMAGE", "textToImageParams": {"text": "x"}},
-     ["TEXT_TO_IMAGE is not a valid enum value"]),
-    (TITAN, {"taskType": "TEXT_IMAGE", "textToImageParams": {}}, ["required key [text]"]),
-    (TITAN, {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "x" * 513}},
-     ["#/textToImageParams/text", "maxLength: 512"]),
-    (NOVA, {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "x" * 1025}},
-     ["maxLength: 1024"]),
-    (TITAN, {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "x", "style": "MAXIMALISM"}},
-     ["extraneous key [style]"]),
-    (NOVA, {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "x", "style": "CUBISM"}},
-     ["CUBISM is not a valid enum value"]),
-    (NOVA, {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "x",
-                                                            "controlMode": "CANNY_EDGE"}},
-     ["need a conditionImage"]),
-    (NOVA, {"taskType": "COLOR_GUIDED_GENERATION",
-            "colorGuidedGenerationParams": {"text": "x", "colors": ["red"]}},
-     ["#/colorGuidedGenerationParams/colors/0", "hex colour"]),
-    (NOVA, {"taskType": "COLOR_GUIDED_GENERATION",
-            "colorGuidedGenerationParams": {"text": "x", "colors": ["#ffffff"] * 11}},
-     ["maximum item count: 10"]),
-    (NOVA, {"taskType": "BACKGROUND_REMOVAL", "backgroundRemovalParams": {"image": "%%%"}},
-     ["invalid base64"]),
-])
-def test_task_bodies_are_validated(runtime, model_id, body, fragments):
-    msg = error_of(runtime, model_id, body)
-    for fragment in fragments:
-        assert fragment in msg, msg
-
-
-def test_image_models_do_not_stream_or_converse(runtime):
-    with pytest.raises(ClientError) as info:
-        runtime.invoke_model_with_response_stream(modelId=NOVA,
-                                                  body=json.dumps(text_image("x")))
-    assert "streaming" in info.value.response["Error"]["Message"]
-    with pytest.raises(ClientError) as info:
-        runtime.converse(modelId=NOVA, messages=[{"role": "user", "content": [{"text": "x"}]}])
-    assert info.value.response["Error"]["Code"] == "ValidationException"
-
-
-def test_over_http_too(http_client):
-    resp = http_client().invoke_model(modelId=TITAN, body=json.dumps(text_image("a kite")))
-    assert decode(json.loads(resp["body"].read())["images"][0]).size == (512, 512)
-
-
-# ----------------------------------------------------------------------------- editing
-
-def test_inpainting_without_text_removes_the_object(runtime):
-    src = product_shot()
-    out = invoke(runtime, NOVA, {"taskType": "INPAINTING", "inPaintingParams": {
-        "image": b64(src), "maskImage": b64(disc_mask())}})
-    arr, before = pixels(decode(out["images"][0])), pixels(src)
-    inside = np.asarray(disc_mask().convert("L")) < 128
-    outside = ~inside
-    outside[int(512 * 0.9):] = False
-    assert (arr[outside] == before[outside]).all()  # untouched outside the mask
-    assert reddish(before[inside]) > 0.5 and reddish(arr[inside]) == 0  # the disc is gone
-    assert arr[inside].mean() > 230  # filled with the surrounding white
-
-
-def test_inpainting_with_text_draws_into_the_mask_only(runtime):
-    src = product_shot()
-    out = invoke(runtime, TITAN, {"taskType": "INPAINTING", "inPaintingParams": {
-        "image": b64(src), "maskImage": b64(disc_mask()), "text": "a blue ball"},
-        "imageGenerationConfig": {"seed": 3}})
-    arr = pixels(decode(out["images"][0]))
-    inside = np.asarray(disc_mask().convert("L")) < 128
-    blue = (arr[..., 2] > 150) & (arr[..., 0] < 120)
-    assert blue[inside].mean() > 0.3 and blue[~inside].mean() == 0
-
-
-def test_mask_prompt_with_a_colour_word_selects_that_colour():
-    mask = engine_images.mask_from_prompt(product_shot(), "the red disc")
-    truth = np.asarray(disc_mask(pad=0.3).convert("L")) < 128
-    assert (mask & truth).sum() / truth.sum() > 0.95
-    assert (mask & ~truth).sum() / (~truth).sum() < 0.02
-
-
-def test_mask_prompt_includes_details_the_object_encloses():
-    img = product_shot()
-    ImageDraw.Draw(img).ellipse((246, 246, 266, 266), fill=(255, 255, 255))  # a white dot
-    mask = engine_images.mask_from_prompt(img, "red")
-    assert mask[256, 256] and not mask[10, 10]
-
-
-@pytest.mark.parametrize("params, fragment", [
-    ({}, "exactly one of [maskPrompt, maskImage]"),
-    ({"maskPrompt": "disc", "maskImage": "AAAA"}, "only one of [maskPrompt, maskImage]"),
-])
-def test_inpainting_mask_rules(runtime, params, fragment):
-    body = {"taskType": "INPAINTING", "inPaintingParams": {"image": b64(product_shot()),
-                                                           **params}}
-    assert fragment in error_of(runtime, NOVA, body)
-
-
-def test_mask_must_match_the_image_and_images_must_fit_the_model(runtime):
-    body = {"taskType": "INPAINTING", "inPaintingParams": {
-        "image": b64(product_shot()), "maskImage": b64(disc_mask((384, 384)))}}
-    assert "same size" in error_of(runtime, NOVA, body)
-    small = {"taskType": "BACKGROUND_REMOVAL",
-             "backgroundRemovalParams": {"image": b64(product_shot((256, 256)))}}
-    assert "320-4096" in error_of(runtime, NOVA, small)
-    big = {"taskType": "BACKGROUND_REMOVAL",
-           "backgroundRemovalParams": {"image": b64(product_shot((1536, 512)))}}
-    assert "1,408" in error_of(runtime, TITAN, big)
-    gif = {"taskType": "BACKGROUND_REMOVAL",
-           "backgroundRemovalParams": {"image": b64(product_shot(), "GIF")}}
-    assert "GIF images are not supported" in error_of(runtime, TITAN, gif)
-
-
-@pytest.mark.parametrize("mode", ["PRECISE", "DEFAULT"])
-def test_outpainting_keeps_the_masked_region(runtime, mode):
-    src = product_shot()
-    out = invoke(runtime, NOVA, {"taskType": "OUTPAINTING", "outPaintingParams": {
-        "image": b64(src), "maskImage": b64(disc_mask()), "text": "a green meadow",
-        "outPaintingMode": mode}})
-    arr, before = pixels(decode(out["images"][0])), pixels(src)
-    inside = np.asarray(disc_mask().convert("L")) < 128
-    core = np.asarray(disc_mask(pad=0.33).convert("L")) < 128
-    kept = inside if mode == "PRECISE" else core
-    assert (arr[kept] == before[kept]).all()
-    top = ~inside
-    top[int(512 * 0.9):] = False
-    assert np.abs(arr[top] - before[top]).mean() > 40  # the white background was replaced
-    if mode == "DEFAULT":
-        assert (arr[inside] != before[inside]).any()  # edge feathered
-
-
-def test_outpainting_needs_text(runtime):
-    body = {"taskType": "OUTPAINTING", "outPaintingParams": {
-        "image": b64(product_shot()), "maskPrompt": "disc"}}
-    assert "required key [text]" in error_of(runtime, TITAN, body)
-
-
-def test_variation_similarity_controls_the_change(runtime):
-    src = product_shot()
-
-    def vary(strength: float) -> np.ndarray:
-        out = invoke(runtime, TITAN, {"taskType": "IMAGE_VARIATION", "imageVariationParams": {
-            "images": [b64(src)], "similarityStrength": strength},
-            "imageGenerationConfig": {"width": 512, "height": 512, "seed": 11}})
-        return no_label(pixels(decode(out["images"][0])))
-
-    close, far = vary(1.0), vary(0.2)
-    ref = no_label(pixels(src))
-    assert np.abs(close - ref).mean() < np.abs(far - ref).mean()
-    assert np.abs(close - ref).mean() < 5
-    body = {"taskType": "IMAGE_VARIATION", "imageVariationParams": {
-        "images": [b64(src)], "similarityStrength": 0.1}}
-    assert "#/imageVariationParams/similarityStrength" in error_of(runtime, NOVA, body)
-
-
-def test_color_guided_generation_uses_the_palette(runtime):
-    out = invoke(runtime, NOVA, {"taskType": "COLOR_GUIDED_GENERATION",
-                                 "colorGuidedGenerationParams": {
-                                     "text": "abstract shapes", "colors": ["#1e5ad2", "#f0d728"]},
-                                 "imageGenerationConfig": {"width": 512, "height": 512}})
-    arr = no_label(pixels(decode(out["images"][0]))).reshape(-1, 3)
-    palette = np.array([[30, 90, 210], [240, 215, 40]])
-    dist = np.abs(arr[:, None, :] - palette[None]).sum(-1).min(axis=1)
-    assert (dist < 120).mean() > 0.7
-
-
-def test_background_removal_makes_the_border_transparent(runtime):
-    out = invoke(runtime, TITAN, {"taskType": "BACKGROUND_REMOVAL",
-                                  "backgroundRemovalParams": {"image": b64(product_shot())}})
-    img = decode(out["images"][0])
-    assert img.mode == "RGBA"
-    alpha = np.asarray(img)[..., 3]
-    assert alpha[:40, :40].max() == 0 and alpha[256, 256] == 255
-
-
-# ----------------------------------------------------------------------------- Stability
-
-def test_stability_text_to_image_shape_sizes_and_formats(runtime):
-    out = invoke(runtime, SD35, {"prompt": "a lighthouse", "seed": 42, "aspect_ratio": "16:9"})
-    assert set(out) == {"seeds", "finish_reasons", "images"}
-    assert out["seeds"] == [42] and out["finish_reasons"] == [None]
-    assert decode(out["images"][0]).size == (1344, 768)
-    jpeg = invoke(runtime, CORE, {"prompt": "a lighthouse", "seed": 42, "output_format": "jpeg"})
-    assert decode(jpeg["images"][0]).format == "JPEG"
-    webp = invoke(runtime, ULTRA, {"prompt": "a lighthouse", "seed": 42, "output_format": "webp"})
-    assert decode(webp["images"][0]).format == "WEBP"
-
-
-def test_stability_seed_zero_is_random_and_reported(runtime):
-    seeds = {invoke(runtime, CORE, {"prompt": "a cat"})["seeds"][0] for _ in range(3)}
-    assert 0 not in seeds and len(seeds) > 1
-    again = invoke(runtime, CORE, {"prompt": "a cat", "seed": 99})
-    assert again["images"] == invoke(runtime, CORE, {"prompt": "a cat", "seed": 99})["images"]
-
-
-def test_stability_image_to_image(runtime):
+def test_stability_image_to_image(west):
     src = product_shot((640, 384))
-    out = invoke(runtime, SD35, {"prompt": "a glossy red button", "mode": "image-to-image",
-                                 "image": b64(src), "strength": 0.3, "seed": 5})
+    out = invoke(west, SD35, {"prompt": "a glossy red button", "mode": "image-to-image",
+                              "image": b64(src), "strength": 0.3, "seed": 5})
     img = pixels(decode(out["images"][0]))
     assert img.shape[:2] == (768, 1344)  # the documented size nearest the input's 5:3
     centre = img[300:460, 600:740]
@@ -396,13 +244,197 @@ def test_stability_image_to_image(runtime):
     (CORE, {"prompt": "x", "cfg_scale": 7}, "extraneous key [cfg_scale]"),
     (SD35, {"prompt": "x", "negative_prompt": "y" * 10_001}, "maxLength: 10000"),
 ])
-def test_stability_bodies_are_validated(runtime, model_id, body, fragment):
-    assert fragment in error_of(runtime, model_id, body)
+def test_stability_bodies_are_validated(west, model_id, body, fragment):
+    assert fragment in error_of(west, model_id, body)
 
 
-def test_stability_aspect_ratio_only_for_text_to_image(runtime):
+def test_stability_aspect_ratio_only_for_text_to_image(west):
     body = {"prompt": "x", "image": b64(product_shot()), "strength": 0.5, "aspect_ratio": "1:1"}
-    assert "only valid for text-to-image" in error_of(runtime, ULTRA, body)
+    assert "only valid for text-to-image" in error_of(west, ULTRA, body)
+
+
+def test_image_models_do_not_stream_or_converse(west):
+    with pytest.raises(ClientError) as info:
+        west.invoke_model_with_response_stream(modelId=CORE, body=json.dumps({"prompt": "x"}))
+    assert "streaming" in info.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as info:
+        west.converse(modelId=CORE, messages=[{"role": "user", "content": [{"text": "x"}]}])
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_over_http_too(server):
+    client = boto3.client("bedrock-runtime", endpoint_url=server.url, region_name="us-west-2",
+                          aws_access_key_id="testing", aws_secret_access_key="testing",
+                          config=NO_RETRY)
+    out = json.loads(client.invoke_model(modelId=CORE, body=json.dumps(
+        {"prompt": "a kite", "aspect_ratio": "3:2", "seed": 1}))["body"].read())
+    assert decode(out["images"][0]).size == (1216, 832)
+
+
+# ----------------------------------------------------------------------------- Image Services
+
+def test_inpaint_draws_into_the_mask_only(west):
+    src, mask = product_shot(), disc_mask()
+    out = invoke(west, INPAINT, {"image": b64(src), "mask": b64(mask), "prompt": "a blue ball",
+                                 "seed": 3, "grow_mask": 0})
+    assert set(out) == {"seeds", "finish_reasons", "images"} and out["seeds"] == [3]
+    arr, before = pixels(decode(out["images"][0])), pixels(src)
+    inside = inside_of(mask)
+    blue = (arr[..., 2] > 150) & (arr[..., 0] < 120)
+    assert blue[inside].mean() > 0.3 and blue[~inside].mean() == 0
+    outside = ~inside
+    outside[int(512 * 0.9):] = False
+    assert (arr[outside] == before[outside]).all()  # untouched outside the mask
+    assert decode(out["images"][0]).size == src.size
+
+
+def test_inpaint_grow_mask_widens_the_edit(west):
+    src, mask = product_shot(), disc_mask(pad=0.32)
+
+    def changed(grow):
+        out = invoke(west, INPAINT, {"image": b64(src), "mask": b64(mask), "prompt": "a lemon",
+                                     "seed": 4, "grow_mask": grow})
+        return no_label((pixels(decode(out["images"][0])) != pixels(src)).any(-1)).sum()
+
+    assert changed(20) > changed(0)
+
+
+def test_inpaint_mask_from_the_alpha_channel(west):
+    src = product_shot().convert("RGBA")
+    alpha = Image.fromarray(np.where(inside_of(disc_mask()), 0, 255).astype(np.uint8), "L")
+    src.putalpha(alpha)  # transparent = edit
+    out = invoke(west, ERASE, {"image": b64(src), "grow_mask": 0, "seed": 2})
+    arr = pixels(decode(out["images"][0]))
+    assert reddish(arr[inside_of(disc_mask())]) == 0
+
+
+def test_erase_object_removes_it_from_the_surroundings(west):
+    src = product_shot()
+    out = invoke(west, ERASE, {"image": b64(src), "mask": b64(disc_mask()), "seed": 3})
+    arr, before = pixels(decode(out["images"][0])), pixels(src)
+    inside = inside_of(disc_mask())
+    assert reddish(before[inside]) > 0.5 and reddish(arr[inside]) == 0  # the disc is gone
+    assert arr[inside].mean() > 230  # filled with the surrounding white
+
+
+@pytest.mark.parametrize("sides", [{"left": 128, "right": 128}, {"up": 64}, {"down": 200,
+                                                                              "right": 8}])
+def test_outpaint_grows_the_canvas_and_keeps_the_original(west, sides):
+    src = product_shot()
+    out = invoke(west, OUTPAINT, {"image": b64(src), "prompt": "a green meadow", "seed": 8,
+                                  **sides})
+    img = decode(out["images"][0])
+    w = 512 + sides.get("left", 0) + sides.get("right", 0)
+    h = 512 + sides.get("up", 0) + sides.get("down", 0)
+    assert img.size == (w, h)
+    x0, y0 = sides.get("left", 0), sides.get("up", 0)
+    kept = pixels(img)[y0:y0 + 512, x0:x0 + 512]
+    rows = min(512, int(h * 0.9) - y0)  # above the label band
+    assert (kept[:rows] == pixels(src)[:rows]).all()
+
+
+def test_outpaint_creativity_moves_the_border_from_stretched_edge_to_prompt(west):
+    src = product_shot()
+
+    def border(creativity):
+        out = invoke(west, OUTPAINT, {"image": b64(src), "prompt": "a navy night sky", "up": 128,
+                                      "creativity": creativity, "seed": 1})
+        return pixels(decode(out["images"][0]))[:128]
+
+    assert np.abs(border(0.0) - 250).max() == 0  # the white edge, stretched
+    assert np.abs(border(1.0) - 250).mean() > 60  # the prompt's scene
+
+
+def test_search_and_replace_finds_the_named_colour(west):
+    src = product_shot()
+    out = invoke(west, REPLACE, {"image": b64(src), "search_prompt": "the red disc",
+                                 "prompt": "a blue ball", "seed": 6})
+    arr = pixels(decode(out["images"][0]))
+    assert reddish(arr) < reddish(pixels(src)) / 4
+    assert (no_label(arr)[:40] == pixels(src)[:40]).all()  # the background is kept
+
+
+def test_search_and_recolor_keeps_shading(west):
+    src = product_shot()
+    ImageDraw.Draw(src).ellipse((236, 236, 276, 276), fill=(120, 20, 20))  # a darker centre
+    out = invoke(west, RECOLOR, {"image": b64(src), "select_prompt": "red", "prompt": "teal",
+                                 "seed": 6, "grow_mask": 0})
+    arr = pixels(decode(out["images"][0]))
+    teal = np.array([0, 128, 128])
+    assert np.abs(arr[200, 200] - teal).sum() < 60
+    assert arr[256, 256].sum() < arr[200, 200].sum()  # the dark centre stays darker
+    assert (arr[:40] == pixels(src)[:40]).all()
+
+
+@pytest.mark.parametrize("fmt", ["png", "webp"])
+def test_remove_background_makes_the_border_transparent(west, fmt):
+    out = invoke(west, REMOVE_BG, {"image": b64(product_shot()), "output_format": fmt})
+    img = decode(out["images"][0])
+    assert img.mode == "RGBA" and img.format == fmt.upper()
+    alpha = np.asarray(img)[..., 3]
+    assert alpha[:40, :40].max() == 0 and alpha[256, 256] == 255
+
+
+def test_mask_prompt_with_a_colour_word_selects_that_colour():
+    mask = engine_images.mask_from_prompt(product_shot(), "the red disc")
+    truth = inside_of(disc_mask(pad=0.3))
+    assert (mask & truth).sum() / truth.sum() > 0.95
+    assert (mask & ~truth).sum() / (~truth).sum() < 0.02
+
+
+def test_mask_prompt_includes_details_the_object_encloses():
+    img = product_shot()
+    ImageDraw.Draw(img).ellipse((246, 246, 266, 266), fill=(255, 255, 255))  # a white dot
+    mask = engine_images.mask_from_prompt(img, "red")
+    assert mask[256, 256] and not mask[10, 10]
+
+
+@pytest.mark.parametrize("model_id, extra, fragment", [
+    (INPAINT, {"mask": None}, "required key [prompt] not found"),
+    (INPAINT, {"prompt": ""}, "#/prompt: expected minLength: 1"),
+    (INPAINT, {"prompt": "x", "grow_mask": 21}, "#/grow_mask: 21 is not less or equal to 20"),
+    (INPAINT, {"prompt": "x", "style_preset": "cubism"}, "cubism is not a valid enum value"),
+    (INPAINT, {"prompt": "x", "mask": "mask-of-another-size"}, "they must be the same size"),
+    (INPAINT, {"prompt": "x", "seed": -1}, "#/seed"),
+    (ERASE, {"prompt": "a cat"}, "extraneous key [prompt]"),
+    (ERASE, {"mask": None}, "required key [mask] not found (or send an image whose alpha"),
+    (OUTPAINT, {}, "at least one of [left, right, up, down]"),
+    (OUTPAINT, {"left": 2001}, "#/left: 2001 is not less or equal to 2000"),
+    (OUTPAINT, {"up": 10, "creativity": 1.5}, "#/creativity"),
+    (OUTPAINT, {"left": 2000, "right": 2000, "up": 2000}, "the maximum is 9,437,184"),
+    (REPLACE, {"prompt": "a ball"}, "required key [search_prompt] not found"),
+    (RECOLOR, {"prompt": "teal", "search_prompt": "x"},
+     "required key [select_prompt] not found"),
+    (REMOVE_BG, {"output_format": "jpeg"}, "jpeg is not a valid enum value"),
+    (REMOVE_BG, {"seed": 4}, "extraneous key [seed]"),
+])
+def test_image_service_bodies_are_validated(west, model_id, extra, fragment):
+    body = {"image": b64(product_shot()), "mask": b64(disc_mask()), **extra}
+    if body["mask"] is None or model_id not in (INPAINT, ERASE):
+        body.pop("mask")
+    if body.get("mask") == "mask-of-another-size":
+        body["mask"] = b64(disc_mask((384, 384)))
+    msg = error_of(west, model_id, body)
+    assert msg.startswith("Malformed input request") and fragment in msg, msg
+
+
+@pytest.mark.parametrize("size, fragment", [
+    ((48, 512), "at least 64 pixels"),
+    ((1400, 500), "between 1:2.5 and 2.5:1"),
+    ((3100, 3100), "9,437,184"),
+])
+def test_image_service_input_limits(west, size, fragment):
+    body = {"image": b64(Image.new("RGB", size, (200, 200, 200))), "search_prompt": "x",
+            "prompt": "y"}
+    assert fragment in error_of(west, REPLACE, body)
+
+
+def test_remove_background_has_a_lower_pixel_limit_and_bad_images_are_refused(west):
+    big = b64(Image.new("RGB", (2100, 2100), (200, 200, 200)))
+    assert "4,194,304" in error_of(west, REMOVE_BG, {"image": big})
+    gif = b64(product_shot(), "GIF")
+    assert "GIF images are not supported" in error_of(west, REMOVE_BG, {"image": gif})
+    assert "invalid base64" in error_of(west, REMOVE_BG, {"image": "%%%"})
 
 
 # ----------------------------------------------------------------------------- multimodal embeddings

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from local_bedrock.runtime import images as engine_images
 from local_bedrock.text import vision
 
 DATA = Path(__file__).resolve().parents[2] / "05_multimodal" / "data"
@@ -37,8 +38,12 @@ def test_every_image_has_a_caption_and_fits_every_image_model(make_images):
     assert files == sorted(make_images.IMAGES)
     for name in files:
         img = Image.open(DATA / "images" / name)
-        # Nova Canvas needs sides of 320-4096 px, Titan at most 1,408 on the longer side
-        assert 320 <= min(img.size) and max(img.size) <= 1408
+        # Stability Image Services: sides of 64+ px, 4,096-4,194,304 pixels (remove background's
+        # limit, the lowest), aspect ratio 1:2.5-2.5:1; vision models take them as they are
+        assert min(img.size) >= engine_images.MIN_SIDE
+        assert engine_images.MIN_PIXELS <= img.width * img.height \
+            <= engine_images.MAX_PIXELS_REMOVE_BG
+        assert 1 / 2.5 <= img.width / img.height <= 2.5
 
 
 def test_measured_colours_match_the_captions(make_images):
