@@ -22,15 +22,22 @@ QUEUES = ("billing", "shipping", "returns", "account", "floor-robots", "outdoor"
 SYSTEM = ("You route Kestrel Home Robotics support tickets to a support queue. Answer with one "
           f"of: {', '.join(QUEUES)}.")
 BASE_MODEL = models.CHEAP_MODEL  # Amazon Nova Micro: the cheapest text model to fine-tune
+# (invoked by this id; a customization job takes customization.customization_id(BASE_MODEL))
 MODEL_NAME = "bedrock-workshop-ticket-router"
 PT_NAME = "bedrock-workshop-ticket-router-pt"
 ROLE_NAME = "bedrock-workshop-customization-role"
+CPT_ROLE_NAME = "bedrock-workshop-cpt-role"  # notebook 03's own, deleted at its end
 HYPERPARAMETERS = {"epochCount": "2", "learningRate": "0.00001", "learningRateWarmupSteps": "0"}
 
 
 def bucket_name(account: str, region: str) -> str:
     """The lab's bucket: training data, validation data, job outputs."""
     return f"bedrock-workshop-customization-{account}-{region}"
+
+
+def cpt_bucket_name(account: str, region: str) -> str:
+    """Notebook 03's own bucket (the continued-pre-training records), deleted at its end."""
+    return f"bedrock-workshop-cpt-{account}-{region}"
 
 
 def load_tickets() -> list[dict]:

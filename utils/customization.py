@@ -8,7 +8,10 @@
 The formats, limits and hyperparameter ranges per base model are in
 `local_bedrock.customization.specs` (the registry of what Bedrock accepts); token counts use the
 workshop's tokenizer (a real BPE tokenizer, not each model's own), so keep a margin below a
-limit. Prices come from `local_bedrock.catalog.CUSTOMIZATION_PRICES`.
+limit. Prices come from `local_bedrock.catalog.CUSTOMIZATION_PRICES`, lifecycle from the registry:
+tables mark end-of-life base models (Titan Text, Claude 3 Haiku), whose specs and prices are
+history. No active model offers continued pre-training on Bedrock; `validate_pretraining` checks
+`{"input"}` records against the last spec Bedrock published for it (Titan Text G1 - Express).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from local_bedrock.customization.specs import (  # noqa: F401  (re-exported for 
     CLAUDE_MESSAGES,
     CONVERSATION,
     PRETRAINING,
+    PRETRAINING_REFERENCE,
     PROMPT_COMPLETION,
     base_id,
     customization_id,
@@ -46,7 +50,7 @@ STAGES = ("validationDetails", "dataProcessingDetails", "trainingDetails")
 
 
 def to_prompt_completion(prompt: str, completion: str) -> dict:
-    """A record for Titan Text and Meta Llama 3.1 fine-tuning."""
+    """A record for Meta Llama 3.1 fine-tuning (and Titan Text's, now end of life)."""
     return {"prompt": prompt, "completion": completion}
 
 
@@ -61,7 +65,7 @@ def to_conversation(prompt: str, completion: str, system: str | None = None) -> 
 
 
 def to_claude_messages(prompt: str, completion: str, system: str | None = None) -> dict:
-    """A Claude 3 Haiku record: `system` and `content` are plain strings."""
+    """A Claude 3 Haiku record (end of life): `system` and `content` are plain strings."""
     record: dict = {"system": system} if system else {}
     record["messages"] = [{"role": "user", "content": prompt},
                           {"role": "assistant", "content": completion}]
@@ -69,7 +73,7 @@ def to_claude_messages(prompt: str, completion: str, system: str | None = None) 
 
 
 def to_pretraining(text: str) -> dict:
-    """A continued-pre-training record: unlabelled text."""
+    """A continued-pre-training record: unlabelled text (the format Bedrock used for Titan Text)."""
     return {"input": text}
 
 
@@ -77,22 +81,39 @@ def method(model_id: str, customization_type: str = "FINE_TUNING") -> specs.Meth
     """What Bedrock accepts for this model and method (KeyError if it offers no such method)."""
     found = specs.method(model_id, customization_type)
     if found is None:
-        offered = [m for m, kinds in specs.SPECS.items() if customization_type in kinds]
+        offered = [m + (" (end of life)" if status(m) == "EOL" else "")
+                   for m, kinds in specs.SPECS.items() if customization_type in kinds]
         raise KeyError(f"{base_id(model_id)} has no {customization_type} in the workshop's specs; "
                        f"models that have: {', '.join(offered)}")
     return found
 
 
-def formats_table() -> Table:
-    """One row per base model and method: data format, records, tokens per record, hyperparameters."""
+def status(model_id: str) -> str:
+    """The registry's lifecycle status of a base model ("ACTIVE", "LEGACY", "EOL"; "?" if unknown)."""
+    model = find(base_id(model_id))
+    return model.status if model else "?"
+
+
+def status_label(model_id: str) -> str:
+    """The registry status in words: "active", "legacy" or "end of life"."""
+    return {"ACTIVE": "active", "LEGACY": "legacy", "EOL": "end of life"}.get(status(model_id), "?")
+
+
+def formats_table(include_end_of_life: bool = False) -> Table:
+    """One row per base model and method: data format, records, tokens per record, hyperparameters.
+    End-of-life base models (whose jobs Bedrock refuses) only with `include_end_of_life=True`."""
     rows = []
     for model_id, kinds in specs.SPECS.items():
+        if status(model_id) == "EOL" and not include_end_of_life:
+            continue
         for kind, m in kinds.items():
-            rows.append({"model": model_id, "method": kind, "format": m.data_format,
-                         "records": f"{m.min_records:,}-{m.max_records:,}",
+            rows.append({"model": model_id, "status": status_label(model_id), "method": kind,
+                         "format": m.data_format, "records": f"{m.min_records:,}-{m.max_records:,}",
                          "tokens/record": f"{m.max_tokens:,}",
                          "hyperparameters": ", ".join(h.name for h in m.hyperparameters)})
-    return Table(rows, title="What Bedrock accepts for customization (local_bedrock.customization.specs)")
+    which = "" if include_end_of_life else ", active base models"
+    return Table(rows, title="What Bedrock accepts for customization "
+                             f"(local_bedrock.customization.specs{which})")
 
 
 # -- the validator -------------------------------------------------------------------------------
@@ -273,6 +294,16 @@ def validate_jsonl(source, model_id: str, customization_type: str = "FINE_TUNING
                                                           f"{report.model_id} needs {least:,} to {most:,}"))
     report.problems.sort(key=lambda p: (p.line is None, p.line or 0))
     return report
+
+
+def validate_pretraining(source, hyperparameters: dict | None = None,
+                         validation: bool = False) -> Report:
+    """Check `{"input": ...}` records against the last continued-pre-training spec Bedrock
+    published (Titan Text G1 - Express, now end of life: 4,096 tokens per record, 2,048 with a
+    batchSize of 2 or more). No active model takes such a job on Bedrock; the checks (format,
+    empty text, length) still apply to domain text you prepare for another service."""
+    return validate_jsonl(source, PRETRAINING_REFERENCE, "CONTINUED_PRE_TRAINING",
+                          hyperparameters=hyperparameters, validation=validation)
 
 
 # -- splits, lengths, files ----------------------------------------------------------------------
@@ -535,27 +566,34 @@ def find_provisioned(bedrock, name: str) -> dict | None:
 # -- costs -----------------------------------------------------------------------------------------
 
 
+def price(model_id: str):
+    """The registry's CustomizationPrice for a base model (any id form), or None."""
+    return CUSTOMIZATION_PRICES.get(base_id(model_id))
+
+
 def training_cost(model_id: str, tokens_per_epoch: int, epochs: int) -> float | None:
     """USD to train: tokens in the training data x epochs x the registry's price (None if unknown)."""
-    price = CUSTOMIZATION_PRICES.get(base_id(model_id))
-    return None if price is None else tokens_per_epoch * epochs / 1000 * price.train_per_1k_tokens
+    found = price(model_id)
+    return None if found is None else tokens_per_epoch * epochs / 1000 * found.train_per_1k_tokens
 
 
 def provisioned_cost(model_id: str, units: int = 1, commitment: str | None = None,
                      hours: float = HOURS_PER_MONTH) -> float | None:
     """USD for `units` model units of Provisioned Throughput kept for `hours` (a month by
     default), from the registry; None when the registry has no price for it."""
-    price = CUSTOMIZATION_PRICES.get(base_id(model_id))
-    hourly = None if price is None else price.provisioned_hourly.get(commitment)
+    found = price(model_id)
+    hourly = None if found is None else found.provisioned_hourly.get(commitment)
     return None if hourly is None else hourly * units * hours
 
 
 def cost_rows() -> list[dict]:
-    """The registry's customization prices as table rows (USD)."""
+    """The registry's customization prices as table rows (USD), with the base model's status:
+    an end-of-life model's prices are the last ones published (it can no longer be customized)."""
     rows = []
     for model_id, p in CUSTOMIZATION_PRICES.items():
         model = find(model_id)
         row = {"model": model.name if model else model_id,
+               "status": status_label(model_id),
                "train $/1M tokens": round(p.train_per_1k_tokens * 1000, 2),
                "storage $/month": p.storage_per_month}
         for label, commitment in (("PT no commitment $/h", None), ("PT 1 month $/h", "OneMonth"),

@@ -15,12 +15,14 @@ What the engine does, honestly:
   a record never votes for itself), step by step as the memory fills up during the first epoch.
   Hyperparameters are validated per model and recorded; only epochCount and batchSize change
   the run (the number of steps), learning rates have no effect on a memory.
-* A continued-pre-training model is a unigram language model over the engine's tokenizer
-  (add-one smoothing): its loss is the real per-token cross-entropy of the next batch given
-  the text seen so far. Served, it quotes its nearest training passage, and says so.
+* Jobs are refused as Bedrock refuses them: an end-of-life base model (ResourceNotFound), an
+  inference-profile id (customization takes the base model's id), a method the model does not
+  offer (ValidationException). CONTINUED_PRE_TRAINING is offered by no active model: Titan Text
+  G1, the only models Bedrock continued to pre-train, are end of life.
 * A custom model is invoked, as on Bedrock, through a Provisioned Throughput: its ARN becomes
   a modelId the runtime serves (`local_bedrock.runtime.models.CUSTOM_MODELS`). The custom
-  model's own ARN is refused with the reason.
+  model's own ARN is refused with the reason. What the stand-in did travels in the
+  `x-local-bedrock-note` response header (JSON), which exists only offline.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ import secrets
 import string
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,6 @@ MAX_NO_COMMITMENT_PT = 2  # Bedrock: at most 2 no-commitment provisioned through
 K_NEIGHBOURS = 5
 TAU = 0.05  # softmax temperature over cosine similarities of the k neighbours
 SMOOTHING = 0.05  # share of probability spread over every completion (no zero probabilities)
-VOCABULARY = 32_000  # the engine tokenizer's vocabulary (Llama-2 BPE), for the unigram model
 ACTIVE = ("InProgress", "Stopping")
 _ID_CHARS = string.ascii_lowercase + string.digits
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9+\-.])*$")
@@ -228,42 +228,6 @@ class NearestExamples:
         return self.classes[best], float(probs[best]), [(float(sims[j]), int(j)) for j in top]
 
 
-class UnigramModel:
-    """A continued-pre-training model's offline stand-in: token counts of the text it read."""
-
-    def __init__(self):
-        self.counts: Counter = Counter()
-        self.total = 0
-        self.passages: list[str] = []
-        self.vectors = None
-
-    def loss(self, tokens: list[str]) -> float:
-        """Mean per-token cross-entropy (nats) of `tokens` under the counts so far."""
-        if not tokens:
-            return 0.0
-        denom = self.total + VOCABULARY
-        return float(np.mean([-math.log((self.counts[t] + 1) / denom) for t in tokens]))
-
-    def learn(self, tokens: list[str]) -> None:
-        self.counts.update(tokens)
-        self.total += len(tokens)
-
-    def index_passages(self, passages: list[str]) -> None:
-        from local_bedrock.text import embeddings
-
-        self.passages = passages
-        self.vectors = embeddings.embed(passages) if passages else None
-
-    def nearest(self, text: str) -> tuple[str, float]:
-        from local_bedrock.text import embeddings
-
-        if self.vectors is None:
-            return "", 0.0
-        sims = self.vectors @ embeddings.embed([text])[0]
-        best = int(np.argmax(sims))
-        return self.passages[best], float(sims[best])
-
-
 # ----------------------------------------------------------------------------- resources
 
 
@@ -348,7 +312,7 @@ class CustomModel:
     arn: str
     name: str
     job: Job
-    learned: Any  # NearestExamples | UnigramModel
+    learned: Any  # NearestExamples (the fine-tuned stand-in)
     examples: int
     creation_time: dt.datetime = field(default_factory=_now)
 
@@ -444,16 +408,24 @@ class CustomizationStore:
         if not _ROLE_ARN.match(params["roleArn"]):
             raise validation(f"roleArn {params['roleArn']!r} is not a valid IAM role ARN.")
         ctype = params.get("customizationType") or "FINE_TUNING"
-        base = specs.base_id(params["baseModelIdentifier"])
+        identifier = params["baseModelIdentifier"]
+        base = specs.base_id(identifier)
         model = catalog.find(base)
         if model is None:
-            raise not_found(f"The base model {params['baseModelIdentifier']} was not found.")
+            raise not_found(f"The base model {identifier} was not found.")
         if model.status == "EOL":
             raise not_found(f"{base} has reached the end of its life.")
+        if catalog.profile_geo(identifier):
+            raise validation(f"{identifier} is an inference profile: a customization job takes "
+                             f"the base model's id ({specs.customization_id(base)}).")
         method = specs.method(base, ctype)
         if method is None or ctype not in model.customizations:
-            raise validation(f"{base} does not support {ctype} customization. Models that do: "
-                             + ", ".join(m for m in specs.SPECS if ctype in specs.SPECS[m]) + ".")
+            offered = [m for m, kinds in specs.SPECS.items() if ctype in kinds
+                       and (catalog.find(m) is not None and catalog.find(m).status != "EOL")
+                       and ctype in catalog.find(m).customizations]
+            raise validation(f"{base} does not support {ctype} customization. "
+                             + (f"Models that do: {', '.join(offered)}." if offered
+                                else "No active base model offers it."))
         hyper, problems = specs.check_hyperparameters(base, ctype, params.get("hyperParameters"))
         if problems:
             raise validation(" ".join(problems))
@@ -584,13 +556,11 @@ class CustomizationStore:
             raise validation(f"Data validation failed for {train_uri}: {shown}{more}.")
         job.stage("validation", "Completed")
         job.stage("dataProcessing", "InProgress")
-        fine_tuning = job.customization_type == "FINE_TUNING"
-        learned = NearestExamples(train) if fine_tuning else UnigramModel()
+        learned = NearestExamples(train)  # create_job admits fine-tuning only (see above)
         self._pause(job, PHASE_SECONDS)
         job.stage("dataProcessing", "Completed")
         job.stage("training", "InProgress")
-        steps, val_rows = (_train_memory(learned, train, valid, job.hyperparameters) if fine_tuning
-                           else _train_unigram(learned, train, valid, job.hyperparameters))
+        steps, val_rows = _train_memory(learned, train, valid, job.hyperparameters)
         self._pause(job, PHASE_SECONDS)
         self._write_metrics(job, steps, val_rows)
         last_epoch = max(r["epoch_number"] for r in steps)
@@ -771,7 +741,7 @@ class CustomizationStore:
 
     def respond(self, pt: Provisioned, req) -> Any:
         """Answer a runtime request sent to a provisioned throughput's ARN."""
-        from local_bedrock.text.responder import MARKER, count_request_tokens, finish
+        from local_bedrock.text.responder import count_request_tokens, finish
 
         if self.provisioned.get(pt.pt_id) is not pt:
             raise not_found(f"The provisioned throughput {pt.name} was deleted.")
@@ -780,25 +750,15 @@ class CustomizationStore:
                              "it is InService.")
         prompt = "\n".join(t.text for t in req.messages if t.role == "user")
         learned, model = pt.model.learned, pt.model
-        if isinstance(learned, NearestExamples):
-            text, prob, neighbours = learned.predict(prompt)
-            sim, j = neighbours[0]
-            note = {"engine": "local_bedrock", "customModel": model.name, "note": ENGINE_NOTE,
-                    "nearestExample": {"similarity": round(sim, 3),
-                                       "prompt": learned.prompts[j][:200],
-                                       "completion": learned.completions[j][:200]},
-                    "vote": {"neighbours": len(neighbours), "probability": round(prob, 3)}}
-        else:
-            passage, sim = learned.nearest(prompt)
-            text = (f"{MARKER} This custom model was continued-pre-trained on {model.examples} "
-                    "passages; offline the engine cannot generate text like a model. The "
-                    f"passage it read that is nearest to your prompt: {passage[:600]}")
-            note = {"engine": "local_bedrock", "customModel": model.name,
-                    "note": "Served offline by the workshop's local engine: a unigram model of "
-                            "the continued-pre-training text, answering with its nearest passage.",
-                    "similarity": round(sim, 3)}
+        text, prob, neighbours = learned.predict(prompt)
+        sim, j = neighbours[0]
+        note = {"engine": "local_bedrock", "customModel": model.name, "note": ENGINE_NOTE,
+                "nearestExample": {"similarity": round(sim, 3),
+                                   "prompt": learned.prompts[j][:200],
+                                   "completion": learned.completions[j][:200]},
+                "vote": {"neighbours": len(neighbours), "probability": round(prob, 3)}}
         result = finish(req, text, count_request_tokens(req))
-        result.note = note  # type: ignore[attr-defined]  (Converse's additionalModelResponseFields)
+        result.note = note  # type: ignore[attr-defined]  (sent as the x-local-bedrock-note header)
         return result
 
 
@@ -852,34 +812,6 @@ def _train_memory(mem: NearestExamples, train: list[Example], valid: list[Exampl
             loss = float(np.mean(losses))
             val_rows.append({"step_number": step - 1, "epoch_number": epoch,
                              "validation_loss": round(loss, 6), "perplexity": round(math.exp(loss), 6)})
-    return rows, val_rows
-
-
-def _train_unigram(lm: UnigramModel, train: list[Example], valid: list[Example],
-                   hyper: dict) -> tuple[list[dict], list[dict]]:
-    """Step-wise per-token loss of a unigram model reading the text batch by batch."""
-    from local_bedrock.text.tokens import split_tokens
-
-    epochs, batch = _epochs_and_batch(hyper)
-    tokens = [split_tokens(e.completion) for e in train]
-    val_tokens = [t for e in valid for t in split_tokens(e.completion)]
-    order = _order(train)
-    rows, val_rows, step = [], [], 0
-    for epoch in range(1, epochs + 1):
-        for start in range(0, len(train), batch):
-            idx = order[start:start + batch]
-            chunk = [t for i in idx for t in tokens[i]]
-            loss = lm.loss(chunk)
-            if epoch == 1:
-                lm.learn(chunk)  # a unigram count does not change by reading the text again
-            rows.append({"step_number": step, "epoch_number": epoch,
-                         "training_loss": round(loss, 6), "perplexity": round(math.exp(loss), 6)})
-            step += 1
-        if val_tokens:
-            loss = lm.loss(val_tokens)
-            val_rows.append({"step_number": step - 1, "epoch_number": epoch,
-                             "validation_loss": round(loss, 6), "perplexity": round(math.exp(loss), 6)})
-    lm.index_passages([e.completion for e in train])
     return rows, val_rows
 
 

@@ -7,11 +7,20 @@ with it before they are uploaded. Sources (Amazon Bedrock user guide, checked fo
 validation datasets"), the per-model "customization hyperparameters" pages, and the Amazon Nova
 user guide ("Fine-tuning Amazon Nova models"; 8 to 20,000 records). Quotas change and some are
 adjustable: check the pages (and Service Quotas) before you rely on a number.
+
+Lifecycle is the registry's (`local_bedrock.catalog`), not this table's: the Titan Text and
+Claude 3 Haiku entries stay here as the last specs Bedrock published for them, but those models
+are end of life and the engine refuses jobs on them. Titan Text G1 was the only model Bedrock
+ever continued to pre-train, so `PRETRAINING_REFERENCE` names the spec an `{"input"}` file can
+still be checked against; no active model offers CONTINUED_PRE_TRAINING on Bedrock (checked
+2026-12-07: supervised fine-tuning, reinforcement fine-tuning and distillation).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from local_bedrock.catalog import base_model_id
 
 # -- data formats ------------------------------------------------------------------------------
 PROMPT_COMPLETION = "prompt-completion"  # {"prompt": ..., "completion": ...}
@@ -94,6 +103,7 @@ _HAIKU_HP = (_hp("epochCount", int, 1, 10, 2), _hp("batchSize", int, 4, 256, 32)
 _NOVA_FT = Method(CONVERSATION, _NOVA_HP, min_records=8, max_records=20_000,
                   max_tokens=32_000, reserved=NOVA_RESERVED)
 
+# Titan Text and Claude 3 Haiku are end of life (see the module docstring): kept as history.
 SPECS: dict[str, dict[str, Method]] = {  # base model id -> customizationType -> Method
     "amazon.nova-micro-v1:0": {"FINE_TUNING": _NOVA_FT},
     "amazon.nova-lite-v1:0": {"FINE_TUNING": _NOVA_FT},
@@ -120,6 +130,10 @@ SPECS: dict[str, dict[str, Method]] = {  # base model id -> customizationType ->
     },
 }
 
+# The last continued-pre-training spec Bedrock published (Titan Text G1 - Express, end of life):
+# what `utils.customization.validate_pretraining` checks `{"input"}` records against.
+PRETRAINING_REFERENCE = "amazon.titan-text-express-v1"
+
 # The id Bedrock's customization API takes for some base models: the variant with its context
 # length (Nova's customizable versions). Other models use their plain id.
 CUSTOMIZATION_IDS = {"amazon.nova-micro-v1:0": "amazon.nova-micro-v1:0:128k",
@@ -129,9 +143,12 @@ _CONTEXT_SUFFIXES = (":128k", ":300k", ":24k", ":8k", ":4k")
 
 
 def base_id(identifier: str) -> str:
-    """The plain model id of a base model id, customizable variant or foundation-model ARN."""
+    """The plain model id of a base model id, customizable variant, foundation-model ARN or
+    system inference-profile id (`us.amazon.nova-micro-v1:0`: customization takes no profile)."""
     if identifier.startswith("arn:") and ":foundation-model/" in identifier:
         identifier = identifier.split(":foundation-model/", 1)[1]
+    elif not identifier.startswith("arn:"):
+        identifier = base_model_id(identifier)
     for suffix in _CONTEXT_SUFFIXES:
         if identifier.endswith(suffix):
             return identifier[: -len(suffix)]

@@ -175,7 +175,10 @@ def test_requests_are_validated_like_bedrock(make_client):
              ({"hyperParameters": {"batchSize": "4"}}, "ValidationException", "Unknown hyperparameter"),
              ({"customizationType": "CONTINUED_PRE_TRAINING"}, "ValidationException", "does not support"),
              ({"base": "mistral.mistral-7b-instruct-v0:2"}, "ValidationException", "does not support"),
-             ({"base": "anthropic.claude-v2"}, "ResourceNotFoundException", "end of its life")]
+             ({"base": "anthropic.claude-v2"}, "ResourceNotFoundException", "end of its life"),
+             ({"base": f"us.{NOVA}"}, "ValidationException", "inference profile"),  # base ids only
+             ({"base": "anthropic.claude-3-haiku-20240307-v1:0"}, "ResourceNotFoundException",
+              "end of its life")]  # fine-tuned on Bedrock until its end of life
     for i, (kw, code, text) in enumerate(cases):
         with pytest.raises(ClientError) as err:
             create(bedrock, train, name=f"bad-{i}", **kw)
@@ -278,4 +281,9 @@ def test_continued_pretraining_is_refused_now_that_titan_text_is_end_of_life(mak
     with pytest.raises(ClientError) as err:  # and no active model offers it
         create(bedrock, uri, name="cpt-nova", customizationType="CONTINUED_PRE_TRAINING")
     assert err.value.response["Error"]["Code"] == "ValidationException"
-    assert "does not support CONTINUED_PRE_TRAINING" in err.value.response["Error"]["Message"]
+    message = err.value.response["Error"]["Message"]
+    assert "does not support CONTINUED_PRE_TRAINING" in message
+    assert "No active base model offers it" in message and "titan" not in message
+    assert bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
+    cpt = bedrock.list_foundation_models(byCustomizationType="CONTINUED_PRE_TRAINING")
+    assert cpt["modelSummaries"] == []

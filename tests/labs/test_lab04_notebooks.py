@@ -64,6 +64,39 @@ def test_the_job_notebook_reads_metrics_and_serves_through_provisioned_throughpu
     assert "nearest-neighbour memory" in text
 
 
+def test_no_lab04_code_reads_additional_model_response_fields():
+    # Nova's Converse response has none; the offline note is the x-local-bedrock-note header
+    for name in NAMES:
+        assert "additionalModelResponseFields" not in "\n".join(sources(load(name), "code")), name
+    for path in (LAB / "router.py", LAB.parent / "utils" / "customization.py"):
+        assert "additionalModelResponseFields" not in path.read_text(), path
+    nb = load("02_fine_tuning_job")
+    assert "x-local-bedrock-note" in "\n".join(sources(nb, "code"))
+    assert re.search(r"x-local-bedrock-note.*only offline", "\n".join(sources(nb, "markdown")), re.S)
+
+
+def test_the_continued_pretraining_notebook_shows_bedrock_refusing_and_the_alternatives():
+    nb = load("03_continued_pretraining")
+    code, text = "\n".join(sources(nb, "code")), outputs(nb)
+    markdown = "\n".join(sources(nb, "markdown"))
+    assert "78 records from 39 documents" in text  # the data preparation is kept
+    assert re.search(r"^1\s+empty\s", text, re.M) and re.search(r"^2\s+keys\s", text, re.M)
+    assert "training 70 records" in text and "CONTINUED_PRE_TRAINING: OK" in text
+    # refused on the end-of-life Titan id, then on the cheapest active model
+    assert re.search(r"titan-text-express\S*\s+end of life\s+ResourceNotFoundException", text)
+    assert re.search(r"nova-micro\S*:128k\s+active\s+ValidationException\s+.*does not support "
+                     r"CONTINUED_PRE_TRAINING", text)
+    assert re.search(r"^CONTINUED_PRE_TRAINING\s+0\s+\(none\)", text, re.M)
+    assert re.search(r"^FINE_TUNING\s+[1-9]", text, re.M) and re.search(r"^DISTILLATION\s+[1-9]", text, re.M)
+    assert "stop_model_customization_job" in code  # an accepted job would be stopped at once
+    assert "left: []" in text  # its bucket and role are deleted
+    for link in ("custom-models.html", "custom-model-fine-tuning.html", "nova2-userguide/nova-model-recipes.html"):
+        assert link in markdown, link
+    assert "lab 03" in markdown.lower() and "notebook 02" in markdown
+    assert re.search(r"^## Your turn", markdown, re.M)
+    assert "first active registry model" not in code and "!= \"RETIRED\"" not in code
+
+
 def _accuracies(text: str) -> dict:
     found = re.findall(r"^(base, queue names|base, queue descriptions|custom \(fine-tuned\))\s+(\d+)/40\s+"
                        r"([\d.]+)\s+\S+\s+(\d+)", text, re.M)
@@ -91,4 +124,6 @@ def test_the_cleanup_notebook_deletes_everything_and_verifies():
     assert "delete that first" in text  # a served custom model cannot be deleted
     assert re.search(r"provisioned throughput\s+bedrock-workshop-ticket-router-pt\s+deleted", text)
     assert re.search(r"custom model\s+bedrock-workshop-ticket-router\s+deleted", text)
-    assert "14,965" in text  # Titan Express PT for a month, from the registry
+    assert "14,965" in text  # Titan Express PT for a month, from the registry...
+    assert "Titan Text G1 - Express (end of life: last price)" in text  # ...marked as history
+    assert not re.search(r"^Titan Text\S* .*\s+active\s", text, re.M)
