@@ -2,9 +2,10 @@
 
 It is not a language model, and says so. It does a few things for real, with the local
 embeddings and tokenizer: answers extractively from documents in the prompt, picks labels
-for classification prompts (nearest label or few-shot example), writes valid JSON when JSON
-is asked for, summarises extractively, and honours maxTokens, stop sequences and sampling
-parameters (seeded: temperature 0 repeats exactly, higher temperatures vary call to call).
+for classification prompts (nearest label or few-shot example), writes valid JSON with the
+keys asked for, filled from the prompt (null where the text does not say; see json_answer),
+summarises extractively, and honours maxTokens, stop sequences and sampling parameters
+(seeded: temperature 0 repeats exactly, higher temperatures vary call to call).
 Set WORKSHOP_LOCAL_LLM_URL to forward to a local OpenAI-compatible server instead.
 """
 
@@ -182,7 +183,7 @@ def _compose(req: GenerationRequest, rng: random.Random, prefill: str) -> str:
                   or re.search(r"\bjson\b", instructions, re.I) is not None)
     labels = _labels(instructions)
     if wants_json:
-        return _json_answer(req, question, labels, full, rng)
+        return _json_answer(req, question, labels, full, rng, prefill)
     if labels:
         return _classification_reply(req, question, full, labels, rng)
     context, query = _split_context(req, question)
@@ -449,136 +450,17 @@ def _target_text(question: str) -> str:
 
 
 def _json_answer(req: GenerationRequest, question: str, labels: list[str], full: str = "",
-                 rng: random.Random | None = None) -> str:
-    """Valid JSON: following a JSON Schema (structured output, or one in the prompt), else
-    the keys the prompt names."""
-    full = full or question
-    schema = req.json_schema or _schema_in_prompt("\n".join([req.system, question]))
-    if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
-        ctx = {"req": req, "question": question, "full": full, "labels": labels, "rng": rng,
-               "target": _target_text(question), "root": schema}
-        return json.dumps(_schema_value("", schema, ctx))
-    keys = _json_keys(req, question)
+                 rng: random.Random | None = None, prefill: str = "") -> str:
+    """Valid JSON with the keys the request asks for (a JSON Schema, a JSON template in the
+    prompt, or named keys), filled from the prompt's text; see `json_answer`. A prompt that
+    names no keys gets {"answer": "[local engine] ..."}."""
+    from local_bedrock.text import json_answer
+
+    text = json_answer.answer(req, question, labels, full or question, rng, prefill)
+    if text is not None:
+        return text
     target = _target_text(question)
-    obj: dict = {}
-    for key in keys:
-        low = key.lower()
-        if labels and re.search(r"categor|label|class|intent|type|topic", low):
-            obj[key] = _classify(question, full, labels, req, rng)
-        elif re.search(r"sentiment", low):
-            obj[key] = _sentiment(target)
-        elif re.search(r"confidence|score|probab", low):
-            obj[key] = 0.5
-        elif re.search(r"keywords?|tags|entities", low):
-            obj[key] = _keywords(target, 4)
-        elif re.search(r"summary|answer|reason|explanation|response|text", low):
-            obj[key] = f"{MARKER} " + (sentences(target) or [target])[0][:200]
-        else:
-            obj[key] = f"{MARKER} value for {key}"
-    return json.dumps(obj)
-
-
-def _schema_in_prompt(text: str) -> dict | None:
-    """The last JSON Schema object written in the prompt (a JSON object whose "properties"
-    are all objects); the last, because format instructions show an example schema first."""
-    decoder, found, end = json.JSONDecoder(), None, 0
-    for n, m in enumerate(re.finditer(r"\{\s*\"", text)):
-        if n >= 200:
-            break
-        if m.start() < end:
-            continue
-        try:
-            obj, stop = decoder.raw_decode(text, m.start())
-        except ValueError:
-            continue
-        props = obj.get("properties") if isinstance(obj, dict) else None
-        if isinstance(props, dict) and props and all(isinstance(v, dict) for v in props.values()):
-            found, end = obj, stop
-    return found
-
-
-def _schema_value(name: str, spec: dict, ctx: dict):
-    """A value valid against `spec` (types, enums, bounds), filled from the prompt's input."""
-    ref = spec.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target_spec = ctx["root"]
-        for part in ref[2:].split("/"):
-            target_spec = target_spec.get(part, {}) if isinstance(target_spec, dict) else {}
-        spec = {**target_spec, **{k: v for k, v in spec.items() if k != "$ref"}}
-    for combo in ("anyOf", "oneOf", "allOf"):
-        options = [o for o in spec.get(combo) or [] if o.get("type") != "null"]
-        if options:
-            return _schema_value(name, {**options[0], **{k: v for k, v in spec.items()
-                                                          if k != combo}}, ctx)
-    kind = spec.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    low, target = name.lower(), ctx["target"]
-    if "const" in spec:
-        return spec["const"]
-    if spec.get("enum"):
-        options = spec["enum"]
-        if all(isinstance(o, str) for o in options) and len(options) > 1:
-            _, scores, _ = _label_scores(ctx["req"], ctx["question"], ctx["full"], options)
-            pick = _pick(scores, ctx["req"], ctx["rng"])
-            ctx["confidence"] = round(float(_probs(scores, 1.0)[pick]), 2)
-            return options[pick]
-        return options[0]
-    if kind == "object" or "properties" in spec:
-        props = spec.get("properties") or {}
-        order = sorted(props, key=lambda k: "enum" not in props[k])  # labels before confidence
-        values = {k: _schema_value(k, props[k], ctx) for k in order}
-        return {k: values[k] for k in props}
-    if kind == "array":
-        items = spec.get("items") or {"type": "string"}
-        if items.get("type", "string") == "string" and not items.get("enum"):
-            values = _keywords(target, 4)
-        else:
-            values = [_schema_value(name, items, ctx)]
-        lo, hi = spec.get("minItems", 0), spec.get("maxItems", len(values) or 1)
-        values = values[:hi]
-        while len(values) < lo:
-            values.append(values[-1] if values else f"{MARKER} item")
-        return values
-    if kind in ("number", "integer"):
-        lo, hi = spec.get("minimum", 0), spec.get("maximum", 1 if kind == "number" else 5)
-        if re.search(r"confidence|probab|score", low) and "confidence" in ctx:
-            value = lo + (hi - lo) * ctx["confidence"]
-        else:
-            value = (lo + hi) / 2
-        return int(round(value)) if kind == "integer" else round(value, 2)
-    if kind == "boolean":
-        return bool(re.search(r"urgent|escalat|complain|angry|negative", low)) \
-            and _sentiment(target) == "negative"
-    if kind == "null":
-        return None
-    if re.search(r"sentiment", low):
-        value = _sentiment(target)
-    elif ctx["labels"] and re.search(r"categor|label|class|intent|topic", low):
-        value = _classify(ctx["question"], ctx["full"], ctx["labels"], ctx["req"], ctx["rng"])
-    elif re.search(r"summary|answer|reason|explanation|response|text", low):
-        value = f"{MARKER} " + (sentences(target) or [target])[0][:200]
-    else:
-        value = f"{MARKER} value for {name or 'answer'}"
-    lo, hi = spec.get("minLength", 0), spec.get("maxLength")
-    value = value[:hi] if hi else value
-    return value + "." * max(0, lo - len(value))
-
-
-def _json_keys(req: GenerationRequest, question: str) -> list[str]:
-    if req.json_schema and isinstance(req.json_schema.get("properties"), dict):
-        return list(req.json_schema["properties"])
-    text = "\n".join([req.system, question])
-    keys = re.findall(r'"([A-Za-z_][\w]{0,30})"\s*:', text)
-    keys += re.findall(r"`([A-Za-z_][\w]{0,30})`", text)
-    for phrase in re.findall(r"\b(?:keys?|fields?|properties)\b([^.\n]*)", text, re.I):
-        keys += re.findall(r"[\"'`]([A-Za-z_]\w{0,30})[\"'`]", phrase)
-    out: list[str] = []
-    for k in keys:
-        for part in re.split(r",\s*|\s+and\s+", k):
-            if part and part not in out and part.lower() not in ("json", "true", "false", "null"):
-                out.append(part)
-    return out or ["answer"]
+    return json.dumps({"answer": f"{MARKER} " + (sentences(target) or [target])[0][:200]})
 
 
 _POS = set("great good love excellent happy thanks thank fast easy works perfect amazing helpful".split())
