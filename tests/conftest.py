@@ -81,3 +81,34 @@ def pytest_terminal_summary(terminalreporter):
                                    yellow=True)
         for line in lines:
             terminalreporter.write_line(f"WARNING {line}", yellow=True)
+
+
+@pytest.fixture
+def counting():
+    """counting(model_id): serve CountTokens for a model for one test. No model in today's
+    registry is listed on the CountTokens page (it lists Claude models now end of life), so the
+    engine refuses it for all; this lets the counting itself stay tested."""
+    import dataclasses
+
+    from local_bedrock import catalog
+
+    changed = []
+
+    def enable(model_id: str) -> str:
+        model = catalog.find(model_id)
+        changed.append((model, model.caps))
+        object.__setattr__(model, "caps", dataclasses.replace(model.caps, count_tokens=True))
+        return model_id
+
+    yield enable
+    for model, caps in changed:
+        object.__setattr__(model, "caps", caps)
+
+
+def pytest_collection_modifyitems(items):
+    """nbval waits only 5 s between a cell's output messages once the cell has finished; on a
+    loaded 2-core machine a kernel can take longer to flush a large table, which failed a CI
+    run with 'Timeout of 5 seconds exceeded waiting for output'. Give it a minute."""
+    for item in items:
+        if hasattr(item, "output_timeout"):
+            item.output_timeout = 60

@@ -246,9 +246,12 @@ def _prepare_invoke(engine, params: dict):
     guardrail, trace = _invoke_guardrail(engine, params)
     if guardrail is None:
         return params, None, None, trace
+    from local_bedrock.errors import EngineError
+    from local_bedrock.runtime.invoke import json_body
+
     try:
-        body = json.loads(params.get("body") or b"")
-    except ValueError:
+        body = json_body(params.get("body") or b"")
+    except EngineError:
         return params, None, guardrail, trace  # the model handler reports the malformed body
     if not isinstance(body, dict):
         return params, None, guardrail, trace
@@ -271,7 +274,7 @@ def _check_invoke_input(engine, params: dict, tagged, guardrail: dict, scope):
     from local_bedrock.runtime import models, providers
 
     model = models.resolve(params["modelId"], engine=engine)
-    req = providers.parse_text_request(model.model_id, json.loads(params["body"]))
+    req = providers.parse_text_request(model.model_id, _json_body(params["body"]))
     texts = tagged if tagged is not None else _prompt_texts(req)
     if not any(t.strip() for t in texts):
         return model, None
@@ -365,7 +368,7 @@ def _mask_invoke_body(params: dict, in_resp: dict | None, tagged, model, provide
     """Replace input PII the guardrail anonymized in the request body sent to the model."""
     if in_resp is None or in_resp["action"] != "GUARDRAIL_INTERVENED" or not in_resp["outputs"]:
         return params
-    req = providers.parse_text_request(model.model_id, json.loads(params["body"]))
+    req = providers.parse_text_request(model.model_id, _json_body(params["body"]))
     originals = tagged if tagged is not None else _prompt_texts(req)
     raw = params["body"].decode() if isinstance(params["body"], (bytes, bytearray)) else params["body"]
     body = json.loads(raw)
@@ -427,3 +430,9 @@ def install(engine) -> None:
             engine.handlers[key] = wrap(engine.handlers[key])
     engine.guardrail_input = lambda params, req: converse_input(engine, params, req)
     engine.guardrail_output = lambda params, req, out: converse_output(engine, params, req, out)
+
+
+def _json_body(raw):
+    from local_bedrock.runtime.invoke import json_body
+
+    return json_body(raw)

@@ -7,11 +7,12 @@ import time
 from typing import Any, Iterator
 
 from local_bedrock import catalog
-from local_bedrock.errors import validation
-from local_bedrock.runtime import models
+from local_bedrock.errors import EngineError, validation
+from local_bedrock.runtime import capabilities, models
 from local_bedrock.text import responder
 from local_bedrock.text.tokens import split_tokens
 from local_bedrock.text.types import GenerationRequest, GenerationResult, Turn
+from local_bedrock.wire.validation import load_json
 
 ENGINE_HEADER = "x-local-bedrock-engine"  # on every engine answer: who answered (not a model)
 NOTE_HEADER = "x-local-bedrock-note"  # JSON: what a stand-in (e.g. a custom model) did
@@ -54,6 +55,11 @@ def to_generation_request(params: dict, model_max: int) -> GenerationRequest:
     system = "\n".join(b["text"] for b in params.get("system") or [] if "text" in b)
     tool_cfg = params.get("toolConfig") or {}
     tools = [t["toolSpec"] for t in tool_cfg.get("tools", []) if "toolSpec" in t]
+    for i, spec in enumerate(tools):
+        schema_json = (spec.get("inputSchema") or {}).get("json")
+        if not isinstance(schema_json, dict) or schema_json.get("type", "object") != "object":
+            raise validation(f"The value at toolConfig.tools.{i}.toolSpec.inputSchema.json.type "
+                             "must be one of the following: object.")
     if tool_cfg and not tools:
         raise validation("The toolConfig field must be defined when using toolUse and "
                          "toolResult content blocks.")
@@ -62,10 +68,10 @@ def to_generation_request(params: dict, model_max: int) -> GenerationRequest:
     js = (fmt.get("structure") or {}).get("jsonSchema")
     if js:
         try:
-            schema = json.loads(js["schema"])
-        except ValueError as exc:
-            raise validation(f"outputConfig.textFormat.structure.jsonSchema.schema is not "
-                             f"valid JSON: {exc}") from None
+            schema = load_json(js["schema"], "JSON schema")
+        except EngineError as exc:
+            raise validation(f"outputConfig.textFormat.structure.jsonSchema.schema: "
+                             f"{exc.message}") from None
     return GenerationRequest(
         model_id=params["modelId"],
         messages=[Turn(m["role"], m["content"]) for m in messages],
@@ -115,6 +121,7 @@ def _usage(result: GenerationResult) -> dict:
 def converse(engine, params: dict) -> dict:
     """Converse: the whole answer at once."""
     model = models.resolve(params["modelId"], converse=True, engine=engine)
+    capabilities.check_converse(model, params)
     req = to_generation_request(params, model.max_output_tokens)
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
@@ -136,6 +143,7 @@ def converse(engine, params: dict) -> dict:
 def converse_stream(engine, params: dict) -> dict:
     """ConverseStream: the same answer as events, paced by the fault config's per-token delay."""
     model = models.resolve(params["modelId"], converse=True, streaming=True, engine=engine)
+    capabilities.check_converse(model, params, streaming=True)
     req = to_generation_request(params, model.max_output_tokens)
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
@@ -199,6 +207,7 @@ def count_tokens(engine, params: dict) -> dict:
     """CountTokens: the input tokens a Converse or InvokeModel request would be billed for."""
     body = params.get("input") or {}
     model = models.resolve(params["modelId"], engine=engine)
+    capabilities.check_count_tokens(model)
     if "converse" in body:
         req = to_generation_request({**body["converse"], "modelId": params["modelId"]},
                                     model.max_output_tokens)
@@ -206,7 +215,9 @@ def count_tokens(engine, params: dict) -> dict:
         from local_bedrock.runtime import providers
 
         raw = body["invokeModel"]["body"]
-        req = providers.parse_text_request(model.model_id, json.loads(raw))
+        from local_bedrock.runtime.invoke import json_body
+
+        req = providers.parse_text_request(model.model_id, json_body(raw))
     else:
         raise validation("input must contain either converse or invokeModel.")
     return {"inputTokens": responder.count_request_tokens(req)}

@@ -6,23 +6,33 @@ import json
 import time
 from typing import Iterator
 
-from local_bedrock.errors import validation
+from local_bedrock.errors import EngineError, validation
 from local_bedrock.runtime import models
 from local_bedrock.runtime.converse import generate
 from local_bedrock.text.tokens import split_tokens
+from local_bedrock.wire.validation import load_json
 
 EMBED_FAMILIES = ("titan-embed", "titan-embed-image", "cohere-embed")
 IMAGE_FAMILIES = ("titan-image", "nova-canvas", "stability")
+
+
+MALFORMED = "Malformed input request, please reformat your input and try again."
+
+
+def json_body(raw: bytes | str) -> object:
+    """A model body parsed as JSON, or Bedrock's 'Malformed input request' (also for invalid
+    UTF-8, lone surrogates and absurd nesting, which would otherwise reach the model code)."""
+    try:
+        return load_json(raw, "model body")
+    except EngineError:
+        raise validation(MALFORMED) from None
 
 
 def _body(params: dict) -> dict:
     content_type = (params.get("contentType") or "application/json").split(";")[0]
     if content_type != "application/json":
         raise validation(f"contentType {content_type} is not supported; use application/json.")
-    try:
-        body = json.loads(params.get("body") or b"")
-    except ValueError:
-        raise validation("Malformed input request, please reformat your input and try again.") from None
+    body = json_body(params.get("body") or b"")
     if not isinstance(body, dict):
         raise validation("Malformed input request: the body must be a JSON object.")
     return body

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote
 import botocore.session
 from botocore.model import OperationModel, Shape
 
-from local_bedrock.wire import eventstream
+from local_bedrock.wire import eventstream, validation
 
 BEDROCK_SERVICES = ("bedrock-runtime", "bedrock", "bedrock-agent-runtime", "bedrock-agent")
 
@@ -143,13 +143,13 @@ def _from_json(shape: Shape, value: Any) -> Any:
         out = {}
         for name, member in shape.members.items():
             key = member.serialization.get("name", name)
-            if key in value:
+            if value.get(key) is not None:  # JSON null means absent, as AWS reads it
                 out[name] = _from_json(member, value[key])
         return out
     if t == "list":
-        return [_from_json(shape.member, v) for v in value]
+        return [_from_json(shape.member, v) for v in value if v is not None]
     if t == "map":
-        return {k: _from_json(shape.value, v) for k, v in value.items()}
+        return {k: _from_json(shape.value, v) for k, v in value.items() if v is not None}
     if t == "blob":
         return base64.b64decode(value)
     if t == "timestamp":
@@ -179,7 +179,8 @@ def _scalar(shape: Shape, text: str) -> Any:
 
 
 def parse_request(op: OperationModel, request: Request, path_params: dict[str, str]) -> dict:
-    """Turn the HTTP request into the operation's input dict (as boto3 was called)."""
+    """Turn the HTTP request into the operation's input dict (as boto3 was called), validating
+    it against the operation's input shape as Bedrock does (see wire.validation)."""
     shape = op.input_shape
     if shape is None:
         return {}
@@ -187,56 +188,82 @@ def parse_request(op: OperationModel, request: Request, path_params: dict[str, s
     payload_name = shape.serialization.get("payload")
     params: dict[str, Any] = {}
     body_members = {}
+    problems = validation.Problems()
     for name, member in shape.members.items():
         loc = member.serialization.get("location")
         key = member.serialization.get("name", name)
-        if loc == "uri":
-            if key in path_params:
-                params[name] = path_params[key]
-        elif loc == "querystring":
-            if member.type_name == "map":
-                params[name] = {k: v[0] for k, v in query.items()}
-            elif key in query:
-                vals = query[key]
-                if member.type_name == "list":
-                    params[name] = [_scalar(member.member, v) for v in vals]
-                else:
-                    params[name] = _scalar(member, vals[0])
-        elif loc == "header":
-            value = request.header(key)
-            if value is not None:
-                params[name] = _scalar(member, value)
-        elif loc == "headers":
-            prefix = key.lower()
-            params[name] = {k[len(prefix):]: v for k, v in request.headers.items()
-                            if k.lower().startswith(prefix)}
-        elif name != payload_name:
-            body_members[name] = member
+        try:
+            if loc == "uri":
+                if key in path_params:
+                    params[name] = path_params[key]
+            elif loc == "querystring":
+                if member.type_name == "map":
+                    params[name] = {k: v[0] for k, v in query.items()}
+                elif key in query:
+                    vals = query[key]
+                    if member.type_name == "list":
+                        params[name] = [_scalar(member.member, v) for v in vals]
+                    else:
+                        params[name] = _scalar(member, vals[0])
+            elif loc == "header":
+                value = request.header(key)
+                if value is not None:
+                    params[name] = _scalar(member, value)
+            elif loc == "headers":
+                prefix = key.lower()
+                params[name] = {k[len(prefix):]: v for k, v in request.headers.items()
+                                if k.lower().startswith(prefix)}
+            elif name != payload_name:
+                body_members[name] = member
+        except (ValueError, TypeError):
+            problems.add(path_params.get(key) or (query.get(key) or [None])[0]
+                         or request.header(key), name, f"be a valid {member.type_name}")
+            continue
+        if name in params and loc in ("uri", "querystring", "header") \
+                and member.type_name in ("string", "integer", "long", "float", "double"):
+            validation.check_value(member, params[name], name, problems)
     if payload_name:
         member = shape.members[payload_name]
         if member.type_name == "blob":
             params[payload_name] = request.body
+            if not request.body and payload_name in shape.required_members:
+                problems.add(None, payload_name, "not be null")
         elif member.type_name == "string":
-            params[payload_name] = request.body.decode()
+            params[payload_name] = request.body.decode("utf-8", "replace")
         elif request.body:
-            params[payload_name] = _from_json(member, _load_json(request.body))
-    elif body_members and request.body:
-        data = _load_json(request.body)
+            data = validation.load_json(request.body)
+            validation.check_value(member, data, "", problems)
+            problems.raise_if_any()
+            params[payload_name] = _from_json(member, data)
+    else:
+        data = validation.load_json(request.body) if request.body else {}
+        if not isinstance(data, dict):
+            problems.add(data, "", "be a JSON object")
+            problems.raise_if_any()
         for name, member in body_members.items():
             key = member.serialization.get("name", name)
-            if key in data:
+            if data.get(key) is not None:
+                validation.check_value(member, data[key], name, problems)
+        for name in shape.required_members:
+            if name in body_members and data.get(
+                    body_members[name].serialization.get("name", name)) is None:
+                problems.add(None, name, "not be null")
+        problems.raise_if_any()
+        for name, member in body_members.items():
+            key = member.serialization.get("name", name)
+            if data.get(key) is not None:
                 params[name] = _from_json(member, data[key])
+    for name in shape.required_members:  # uri/query/header members the route did not carry
+        member = shape.members[name]
+        if member.serialization.get("location") in ("uri", "querystring", "header") \
+                and params.get(name) in (None, ""):
+            problems.add(None, name, "not be null")
+    problems.raise_if_any()
     return params
 
 
 def _load_json(body: bytes) -> Any:
-    from local_bedrock.errors import EngineError
-
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise EngineError("SerializationException",
-                          f"The request body is not valid JSON: {exc}") from None
+    return validation.load_json(body)
 
 
 # ---------------------------------------------------------------- response serialisation

@@ -154,7 +154,11 @@ def test_list_and_stop(make_client, engine):
     uri = put_records(s3, records(150))
     first = wait(bedrock, create(bedrock, uri, name="first"))
     arn = create(bedrock, uri, name="second")
-    time.sleep(0.2)
+    deadline = time.monotonic() + 20  # stop it once it has started (not after a fixed sleep:
+    while time.monotonic() < deadline:  # a loaded machine may not have begun in 0.2 s)
+        if bedrock.get_model_invocation_job(jobIdentifier=arn).get("processedRecordCount"):
+            break
+        time.sleep(0.02)
     assert bedrock.stop_model_invocation_job(jobIdentifier=arn)["ResponseMetadata"]
     stopped = wait(bedrock, arn)
     assert stopped["status"] == "Stopped"

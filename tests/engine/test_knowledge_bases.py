@@ -212,7 +212,7 @@ def test_retrieve_and_generate_errors(kbrt):
     with pytest.raises(ClientError) as err:
         kbrt.retrieve_and_generate(input={"text": "x"}, retrieveAndGenerateConfiguration={
             "type": "EXTERNAL_SOURCES", "externalSourcesConfiguration": {
-                "modelArn": MODEL_ARN, "sources": [{"sourceType": "S3", "s3Location": {"uri": "s3://b/k"}}]}})
+                "modelArn": MODEL_ARN, "sources": [{"sourceType": "S3", "s3Location": {"uri": "s3://bucket-one/k"}}]}})
     assert code(err.value) == "NotImplementedException"
     with pytest.raises(ClientError) as err:
         cfg = {"type": "KNOWLEDGE_BASE", "knowledgeBaseConfiguration": {
@@ -375,7 +375,7 @@ def test_create_validations(make_client, agent):
     assert code(err.value) == "ValidationException"
     with pytest.raises(ClientError) as err:
         agent.create_data_source(knowledgeBaseId=KB, name="h", dataSourceConfiguration={
-            "type": "S3", "s3Configuration": {"bucketArn": "arn:aws:s3:::b"}},
+            "type": "S3", "s3Configuration": {"bucketArn": "arn:aws:s3:::bucket-one"}},
             vectorIngestionConfiguration={"chunkingConfiguration": {
                 "chunkingStrategy": "SEMANTIC", "semanticChunkingConfiguration": {
                     "maxTokens": 300, "bufferSize": 0, "breakpointPercentileThreshold": 95}}})

@@ -63,7 +63,8 @@ def test_configuration_round_trip_and_validation(make_client):
             "s3Config": {"bucketName": unique("no-such-bucket")}})
     group = unique("/workshop/ok")
     logs.create_log_group(logGroupName=group)
-    with pytest.raises(ClientError, match="not an IAM role ARN"):
+    with pytest.raises(ClientError, match="roleArn' failed to satisfy constraint: Member must "
+                                         "satisfy regular expression pattern"):
         bedrock.put_model_invocation_logging_configuration(loggingConfig={
             "cloudWatchConfig": {"logGroupName": group, "roleArn": "my-role"}})
     assert "loggingConfig" not in bedrock.get_model_invocation_logging_configuration()

@@ -35,7 +35,14 @@ def test_converse_answer_is_valid_and_marked_as_local(runtime):
     assert usage["totalTokens"] == usage["inputTokens"] + usage["outputTokens"]
 
 
-def test_input_tokens_match_count_tokens(runtime):
+def test_count_tokens_is_refused_where_bedrock_does_not_serve_it(runtime):
+    with pytest.raises(runtime.exceptions.ValidationException,
+                       match="doesn't support counting tokens"):
+        runtime.count_tokens(modelId=MODEL, input={"converse": {"messages": user("Hi")}})
+
+
+def test_input_tokens_match_count_tokens(runtime, counting):
+    counting(MODEL)
     messages = user("Count these tokens, please: one two three.")
     resp = runtime.converse(modelId=MODEL, messages=messages, system=[{"text": "Be brief."}])
     counted = runtime.count_tokens(modelId=MODEL, input={"converse": {

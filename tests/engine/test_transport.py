@@ -149,7 +149,8 @@ def test_an_engine_bug_is_reported_as_such_not_as_bedrock(engine, runtime):
     assert "Local engine bug" in err.value.response["Error"]["Message"]
 
 
-def test_count_tokens_and_get_model_conform(make_client, runtime):
+def test_count_tokens_and_get_model_conform(make_client, runtime, counting):
+    counting(MODEL)
     out = runtime.count_tokens(modelId=MODEL, input={"converse": {"messages": MSG}})
     assert_conforms(out, "bedrock-runtime", "CountTokens")
     got = make_client("bedrock").get_foundation_model(modelIdentifier=MODEL)

@@ -187,7 +187,8 @@ def test_documents_are_read_and_quoted(runtime):
     assert "30 days" in text
 
 
-def test_image_tokens_are_counted_like_before(runtime):
+def test_image_tokens_are_counted_like_before(runtime, counting):
+    counting(NOVA)
     messages = [{"role": "user", "content": [image_block(png(red_disc())), {"text": "Hi"}]}]
     resp = runtime.converse(modelId=NOVA, messages=messages)
     counted = runtime.count_tokens(modelId=NOVA, input={"converse": {"messages": messages}})
