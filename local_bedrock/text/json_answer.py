@@ -30,8 +30,12 @@ Keys that are the engine's own computation keep it: a category among the prompt'
 Honesty: a key the engine cannot fill from the text is `null` (the JSON stays valid and
 the key is present, so the caller sees exactly which keys were not found). With the caller's
 own schema null is used only where the schema allows it; an optional key it cannot fill is
-left out, and a required non-null key gets the previous placeholder (a string marked
-"[local engine]", the middle of a number's range), so the answer always validates.
+left out, and a required non-null key gets a placeholder: a string marked "[local engine]",
+the middle of a number's range, or for a format or pattern a value that says "nothing here"
+(unknown@example.invalid, 1970-01-01, ORD-00000 for ^ORD-\\d{5}$). Every value is checked
+against its schema (extracted values that break it are not used), so, like Bedrock's
+structured output, the answer validates (the one exception: a required pattern too complex
+for the engine to build a matching string for).
 """
 
 from __future__ import annotations
@@ -63,6 +67,11 @@ def answer(req: GenerationRequest, question: str, labels: list[str], full: str,
     ctx = _Ctx(req=req, question=question, full=full or question, labels=labels, rng=rng,
                root=schema, built=built, target=target)
     value = ctx.fill_root(schema)
+    head = prefill.lstrip()[:1]
+    if head == "[" and isinstance(value, dict):  # the caller opened a list: one record
+        value = [value]
+    elif head == "{" and isinstance(value, list):  # the caller opened an object
+        value = value[0] if value and isinstance(value[0], dict) else {}
     return json.dumps(value)
 
 
@@ -737,15 +746,14 @@ class _Ctx:
         out: dict = {}
         for k in order:
             sub = props[k]
-            if k in found:
+            if k in found and self.valid(sub, found[k]):
                 out[k] = found[k]
                 continue
             value = self.fallback(k, sub, text, parent)
-            if value is _OMIT:
-                if k in required or self.built:
-                    value = self.placeholder(k, sub, text)
-                else:
-                    continue
+            if value is _OMIT and not (k in required or self.built):
+                continue
+            if value is _OMIT or not self.valid(sub, value):
+                value = self.placeholder(k, sub, text)
             out[k] = value
         return {k: out[k] for k in props if k in out}
 
@@ -753,7 +761,7 @@ class _Ctx:
         items = self.resolve(spec.get("items") or {"type": "string"})
         if self.type_of(items) != "object":
             value = self.leaf_list("items", spec, text, "")
-            return value if value is not None else []
+            return self.sized(spec, value if value is not None else [], text)
         props = {k: self.resolve(v) for k, v in (items.get("properties") or {}).items()}
         anchors = [k for k in props if self.kind(k, props[k], "") not in _COMPUTED]
         pieces = [m for m in re.finditer(r"[^\n;.,]+(?:\.\d+[^\n;.,]*)*", text) if m.group(0).strip()]
@@ -765,16 +773,43 @@ class _Ctx:
                 starts.append(m.start())
         out = []
         if not starts:
-            found = self.extract(props, text, "")
-            return [self.obj(items, text, "")] if found else []
+            if self.extract(props, text, ""):
+                out.append(self.obj(items, text, ""))
+            return self.sized(spec, out, text)
         bounds = [0 if i == 0 else s for i, s in enumerate(starts)] + [len(text)]
         for s, e in zip(bounds, bounds[1:], strict=False):
             out.append(self.obj(items, text[s:e], ""))
-        lo, hi = spec.get("minItems", 0), spec.get("maxItems")
-        out = out[:hi] if hi else out
-        while len(out) < lo:
-            out.append(self.obj(items, "", ""))
-        return out
+        return self.sized(spec, out, text)
+
+    def sized(self, spec: dict, values: list, text: str) -> list:
+        """A list cut to maxItems and, when minItems asks for more, padded with placeholders."""
+        items = self.resolve(spec.get("items") or {"type": "string"})
+        values = [v for v in values if self.valid(items, v)]
+        hi = spec.get("maxItems")
+        values = values[:hi] if hi is not None else values
+        while len(values) < spec.get("minItems", 0):
+            values.append(self.obj(items, "", "") if self.type_of(items) == "object"
+                          else self.fallback_or_placeholder("item", items, text))
+        return values
+
+    def valid(self, spec: dict, value: Any) -> bool:
+        """Whether a value validates against a (sub)schema; $refs resolve against the root."""
+        clean = {k: v for k, v in spec.items() if not k.startswith("x-")}
+        for defs in ("$defs", "definitions"):
+            if isinstance(self.root, dict) and defs in self.root:
+                clean.setdefault(defs, self.root[defs])
+        if spec.get("x-nullable") and value is None:
+            return True
+        try:
+            return not tools._validate(clean, value)
+        except Exception:  # an unresolvable reference: nothing to check against
+            return True
+
+    def fallback_or_placeholder(self, key: str, spec: dict, text: str) -> Any:
+        value = self.fallback(key, spec, text, "")
+        if value is _OMIT or (value is None and not self.nullable(spec)):
+            value = self.placeholder(key, spec, text)
+        return value
 
     def kind(self, key: str, spec: dict, parent: str) -> str:
         if spec.get("x-kind"):
@@ -885,7 +920,7 @@ class _Ctx:
             elif kinds[k] == "list" and not strict:
                 value = self.leaf_list(k, s, text, parent)
                 if value:
-                    out[k] = value
+                    out[k] = self.sized(s, value, text)
             elif kinds[k] == "object" and not strict:
                 sub = self.obj(s, text, k)
                 if any(v is not None for v in sub.values()):
@@ -995,6 +1030,10 @@ class _Ctx:
         kind = self.kind(ikey, items, parent)
         if self.type_of(items) == "object":
             return self.records({"items": items}, text) or None
+        if items.get("enum"):
+            values = [v for v in items["enum"] if v is not None]
+            return [h[0] for h in tools._enum_hits(values, items.get("description", ""), text)] \
+                or None
         if kind == "email":
             return tools._EMAIL.findall(text) or None
         if kind == "date":
@@ -1110,7 +1149,12 @@ class _Ctx:
         if kind == "object":
             return self.obj(spec, target, name)
         if kind in ("number", "integer"):
-            lo, hi = spec.get("minimum", 0), spec.get("maximum", 1 if kind == "number" else 5)
+            lo = spec.get("minimum", spec.get("exclusiveMinimum"))
+            hi = spec.get("maximum", spec.get("exclusiveMaximum"))
+            if lo is None:  # a range around what is given: [0, 1] for numbers, [0, 5] integers
+                lo = min(0, hi - 2) if hi is not None else 0
+            if hi is None:
+                hi = max(1 if kind == "number" else 5, lo + 2)
             if re.search(r"confidence|probab|score", low) and self.confidence is not None:
                 value = lo + (hi - lo) * self.confidence
             else:
@@ -1130,12 +1174,72 @@ class _Ctx:
             value = f"{MARKER} " + (R.sentences(target) or [target])[0][:200]
         else:
             value = f"{MARKER} value for {name or 'answer'}"
+        shaped = _FORMAT_PLACEHOLDERS.get(spec.get("format", ""))
+        if spec.get("pattern"):
+            shaped = _from_pattern(spec["pattern"]) or shaped
+        if shaped is not None:
+            return shaped
         lo, hi = spec.get("minLength", 0), spec.get("maxLength")
         value = value[:hi] if hi else value
         return value + "." * max(0, lo - len(value))
 
 
 _OMIT = object()
+_FORMAT_PLACEHOLDERS = {  # required, non-null, not in the text: a value that says so
+    "email": "unknown@example.invalid", "date": "1970-01-01", "date-time": "1970-01-01T00:00:00Z",
+    "time": "00:00:00", "uri": "https://example.invalid/", "url": "https://example.invalid/",
+    "uuid": "00000000-0000-0000-0000-000000000000", "ipv4": "0.0.0.0", "hostname": "example.invalid"}
+
+
+def _from_pattern(pattern: str) -> str | None:
+    """The simplest string a (simple) regular expression matches, e.g. ORD-00000; else None."""
+    try:
+        import re._parser as sre  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse as sre  # type: ignore[no-redef]
+
+    def one_of(items) -> str:
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL":
+                return chr(av)
+            if name == "RANGE":
+                return chr(av[0])
+            if name == "CATEGORY":
+                return {"CATEGORY_DIGIT": "0", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " "}.get(
+                    str(av), "x")
+            if name == "NEGATE":
+                return "x"
+        return "x"
+
+    def gen(items) -> str:
+        out = []
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(av))
+            elif name == "NOT_LITERAL":
+                out.append("x" if chr(av) != "x" else "y")
+            elif name == "ANY":
+                out.append("x")
+            elif name == "IN":
+                out.append(one_of(av))
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                lo, _, sub = av
+                out.append(gen(sub) * lo)
+            elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+                out.append(gen(av[-1]))
+            elif name == "BRANCH":
+                out.append(gen(av[1][0]))
+            elif name != "AT":
+                raise ValueError(name)
+        return "".join(out)
+
+    try:
+        value = gen(sre.parse(pattern))
+        return value if re.search(pattern, value) else None
+    except Exception:
+        return None
 _COMPUTED = {"sentiment", "confidence", "keywords", "text", "category"}
 
 

@@ -460,7 +460,8 @@ def _json_answer(req: GenerationRequest, question: str, labels: list[str], full:
     if text is not None:
         return text
     target = _target_text(question)
-    return json.dumps({"answer": f"{MARKER} " + (sentences(target) or [target])[0][:200]})
+    obj = {"answer": f"{MARKER} " + (sentences(target) or [target])[0][:200]}
+    return json.dumps([obj] if prefill.lstrip().startswith("[") else obj)
 
 
 _POS = set("great good love excellent happy thanks thank fast easy works perfect amazing helpful".split())

@@ -248,3 +248,18 @@ def test_plural_keys_are_lists():
     assert "array" in schema["type"] and json_answer._infer("age", None)["type"][0] == "integer"
     assert json_answer._infer("email", None)["format"] == "email"
     assert "array" not in json_answer._infer("status", None)["type"]
+
+
+def test_answers_validate_against_constraints_the_text_cannot_meet(runtime):
+    schema = {"type": "object", "properties": {
+        "order_id": {"type": "string", "pattern": r"^ORD-\d{5}$"},
+        "email": {"type": "string", "format": "email"},
+        "tags": {"type": "array", "items": {"type": "string", "enum": ["x", "y"]},
+                 "minItems": 1},
+        "priority": {"type": "integer", "minimum": 10},
+        "code": {"type": "string", "minLength": 3, "maxLength": 5}},
+        "required": ["order_id", "email", "tags", "priority", "code"]}
+    got = data(runtime, "Extract. Text: nothing useful here.", outputConfig={"textFormat": {
+        "type": "json_schema", "structure": {"jsonSchema": {"schema": json.dumps(schema)}}}})
+    jsonschema.validate(got, schema, format_checker=jsonschema.FormatChecker())
+    assert got["order_id"] == "ORD-00000" and got["email"].endswith(".invalid")
