@@ -1,20 +1,42 @@
-"""Serve the engine over HTTP on 127.0.0.1, so any AWS client or SigV4 signer can use it."""
+"""Serve the engine over HTTP on 127.0.0.1, so any AWS client or SigV4 signer can use it.
+
+A thread per connection (keep-alive, HTTP/1.1), so an engine call that waits (injected latency,
+per-token pacing, moto) never holds up the others. Two details keep it whole under load (64
+boto3 clients at once, with streams; `benchmarks/server_load.py`):
+
+* the listen backlog is 1,024, not socketserver's 5: a burst of new connections (every kernel of
+  a JupyterHub host, every worker of a parallel test run) otherwise overflows the accept queue;
+  Linux then drops the SYN or the handshake's last ACK, the client waits 1-3 s to resend, and
+  some connections end reset (botocore's `ConnectionClosedError`);
+* an event stream's messages leave in as few writes as their pacing allows: a message is sent at
+  once when 5 ms have passed since the last write, else with the next one (or the end). Each
+  write releases the GIL, and under load getting it back can take a switch interval (5 ms), so
+  one write per message (~70 for a short answer) made streams the slow tail. Paced streams
+  (`per_token_ms` >= 5) still leave message by message; no message waits more than ~5 ms plus
+  one pacing interval.
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from local_bedrock.engine import Engine
 from local_bedrock.wire.protocol import Request
 
+LISTEN_BACKLOG = 1024  # the kernel caps it at net.core.somaxconn (4,096 on current Linux)
+STREAM_HOLD_S = 0.005  # an event-stream message may wait this long for the next to share a write
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
     wbufsize = 64 * 1024  # buffered writes: headers and body leave in one segment (no ACK stall)
     disable_nagle_algorithm = True
+    # no idle timeout: closing an idle keep-alive connection races a client reusing it, which
+    # is the ConnectionClosedError this server must not cause; clients close their own pools
     engine: Engine
 
     def _serve(self) -> None:
@@ -31,12 +53,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             self.wfile.write(response.body)
-        else:  # an event stream: chunked, each message flushed as soon as it exists
+        else:  # an event stream, chunked: the headers and first message leave at once
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
+            last_write = float("-inf")
             for chunk in response.body:
+                if not chunk:  # a zero-length chunk would end the stream
+                    continue
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                self.wfile.flush()
+                now = time.monotonic()
+                if now - last_write >= STREAM_HOLD_S:
+                    self.wfile.flush()
+                    last_write = now
             self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
@@ -46,6 +74,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _ThreadingServer(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+
 class EngineServer:
     """A threaded HTTP server for one engine; `url` is where to point clients."""
 
@@ -53,8 +86,7 @@ class EngineServer:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the local engine only listens on loopback (127.0.0.1)")
         handler = type("Handler", (_Handler,), {"engine": engine})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _ThreadingServer((host, port), handler)
         self.engine = engine
         self.port = self.httpd.server_address[1]
         self.url = f"http://{host}:{self.port}"
