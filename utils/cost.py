@@ -29,17 +29,28 @@ def billed(record: dict) -> bool:
 
 
 def tokens(record: dict) -> tuple[int, int]:
-    """(input, output) tokens of a record; (0, 0) for failed calls."""
+    """(input, output) tokens of a record; (0, 0) for failed calls. Input excludes tokens read
+    from or written to the prompt cache (see cache_tokens), as Bedrock reports it."""
     if not billed(record):
         return 0, 0
     return (record.get("input", {}).get("inputTokenCount", 0),
             record.get("output", {}).get("outputTokenCount", 0))
 
 
+def cache_tokens(record: dict) -> tuple[int, int]:
+    """(read from the cache, written to the cache) input tokens of a record."""
+    if not billed(record):
+        return 0, 0
+    inp = record.get("input", {})
+    return inp.get("cacheReadInputTokenCount", 0), inp.get("cacheWriteInputTokenCount", 0)
+
+
 def record_cost(record: dict, model_id: str | None = None) -> float:
-    """USD for one record, at its own model's price or at `model_id`'s."""
+    """USD for one record, at its own model's price or at `model_id`'s (cache reads and writes
+    at the registry's cache prices)."""
     i, o = tokens(record)
-    return cost_usd(model_id or record.get("modelId", ""), i, o)
+    r, w = cache_tokens(record)
+    return cost_usd(model_id or record.get("modelId", ""), i, o, r, w)
 
 
 def key_of(by: str | Callable[[dict], str]) -> Callable[[dict], str]:
@@ -120,8 +131,12 @@ def per_thousand_calls(records: Iterable[dict]) -> dict:
 
 # -- prompt caching ----------------------------------------------------------------------------
 def cache_terms(model_id: str) -> tuple[float, float]:
-    """(write multiplier, read multiplier) of the input price for a model's provider."""
+    """(write multiplier, read multiplier) of the input price: the registry's cache prices for
+    the model, else the provider's usual terms."""
     m = find(model_id)
+    if m is not None and m.input_price and m.cache_read_price is not None:
+        write = (m.cache_write_price if m.cache_write_price is not None else m.input_price)
+        return write / m.input_price, m.cache_read_price / m.input_price
     return CACHE_TERMS.get(m.provider if m else "", (1.25, 0.10))
 
 
@@ -131,7 +146,8 @@ def caching_what_if(model_id: str, prefix_tokens: int, other_input_tokens: int,
 
     With caching, a miss writes the prefix to the cache (write multiplier) and a hit reads it
     (read multiplier); the rest of the input and the output are billed as usual. A prefix
-    shorter than MIN_CACHE_TOKENS cannot be cached."""
+    shorter than the model's minimum per checkpoint (registry; MIN_CACHE_TOKENS when unknown)
+    is not cached, and a model without prompt caching caches nothing."""
     model = find(model_id)
     if model is None:
         raise KeyError(f"{model_id!r} is not in the registry")
@@ -139,7 +155,9 @@ def caching_what_if(model_id: str, prefix_tokens: int, other_input_tokens: int,
     write, read = cache_terms(model_id)
     rest = calls * (other_input_tokens * per_in + output_tokens * model.output_price / 1000)
     without = rest + calls * prefix_tokens * per_in
-    cacheable = prefix_tokens >= MIN_CACHE_TOKENS
+    spec = model.caps.cache
+    minimum = spec.min_tokens if spec else MIN_CACHE_TOKENS
+    cacheable = spec is not None and prefix_tokens >= minimum
     hits = round(calls * hit_rate) if cacheable else 0
     misses = calls - hits
     with_cache = rest + prefix_tokens * per_in * (

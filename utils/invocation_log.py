@@ -65,7 +65,8 @@ class InvocationLogger:
             usage = parsed.get("usage", {})
             body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
             self._write(model.name, state, parsed, body=body,
-                        tokens=(usage.get("inputTokens", 0), usage.get("outputTokens", 0)))
+                        tokens=(usage.get("inputTokens", 0), usage.get("outputTokens", 0)),
+                        usage=usage)
         else:
             key = "stream" if model.name == "ConverseStream" else "body"
             parsed[key] = LoggedStream(parsed[key], self, model.name, state, parsed)
@@ -79,7 +80,7 @@ class InvocationLogger:
     # -- records -----------------------------------------------------------------------------
     def _write(self, operation: str, state: dict, parsed: dict, body: Any = None,
                tokens: tuple[int, int] = (0, 0), error: dict | None = None,
-               first_token_ms: float | None = None) -> dict:
+               first_token_ms: float | None = None, usage: dict | None = None) -> dict:
         params = state["params"]
         meta = parsed.get("ResponseMetadata", {})
         request_body: Any = {k: v for k, v in params.items() if k not in ("modelId", "body")}
@@ -104,6 +105,9 @@ class InvocationLogger:
             "workshop": {"mode": self.mode, "lab": self.lab, "notebook": self.notebook,
                          "retries": meta.get("RetryAttempts", 0)},
         }
+        if usage and ("cacheReadInputTokens" in usage or "cacheWriteInputTokens" in usage):
+            record["input"]["cacheReadInputTokenCount"] = usage.get("cacheReadInputTokens", 0)
+            record["input"]["cacheWriteInputTokenCount"] = usage.get("cacheWriteInputTokens", 0)
         if first_token_ms is not None:
             record["timeToFirstTokenMs"] = first_token_ms
         guardrail = _guardrail(params, body)  # lab 07: which guardrail, and did it intervene
@@ -186,7 +190,7 @@ class LoggedStream:
                     "stopReason": stop, "usage": usage}
             self._logger._write(self._op, self._state, self._parsed, body=body,
                                 tokens=(usage.get("inputTokens", 0), usage.get("outputTokens", 0)),
-                                error=error, first_token_ms=first)
+                                error=error, first_token_ms=first, usage=usage)
 
     def close(self) -> None:
         self._inner.close()

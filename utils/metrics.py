@@ -17,6 +17,8 @@ from utils.display import Table
 METRIC_NAMES = ("Invocations", "InvocationLatency", "InvocationClientErrors",
                 "InvocationServerErrors", "InvocationThrottles", "InputTokenCount",
                 "OutputTokenCount")
+# Bedrock publishes these two only for calls that use prompt caching.
+CACHE_METRIC_NAMES = ("CacheReadInputTokenCount", "CacheWriteInputTokenCount")
 THROTTLE_CODES = {"ThrottlingException", "TooManyRequestsException"}
 _SERVER_STATUSES = {500, 502, 503, 504, 408}
 
@@ -49,6 +51,8 @@ def datapoints(records: Iterable[dict]) -> list[dict]:
             "InvocationThrottles": int(kind == "throttle"),
             "InputTokenCount": r["input"].get("inputTokenCount", 0),
             "OutputTokenCount": r["output"].get("outputTokenCount", 0),
+            "CacheReadInputTokenCount": r["input"].get("cacheReadInputTokenCount", 0),
+            "CacheWriteInputTokenCount": r["input"].get("cacheWriteInputTokenCount", 0),
         })
     return out
 
@@ -72,23 +76,27 @@ def summary(records: Iterable[dict], by: str = "ModelId") -> list[dict]:
     for key, points in sorted(groups.items()):
         lat = [p["InvocationLatency"] for p in points if p["InvocationLatency"] is not None]
         row = {by: key}
-        for name in METRIC_NAMES:
+        for name in METRIC_NAMES + CACHE_METRIC_NAMES:
             if name != "InvocationLatency":
                 row[name] = sum(p[name] for p in points)
         row["LatencyAvgMs"] = round(sum(lat) / len(lat), 1) if lat else 0.0
         for q in (50, 90, 99):
             row[f"LatencyP{q}Ms"] = round(percentile(lat, q), 1)
-        row["CostUSD"] = round(cost_usd(key, row["InputTokenCount"], row["OutputTokenCount"]), 6)
+        row["CostUSD"] = round(cost_usd(key, row["InputTokenCount"], row["OutputTokenCount"],
+                                        row["CacheReadInputTokenCount"],
+                                        row["CacheWriteInputTokenCount"]), 6)
         rows.append(row)
     return rows
 
 
 def table(records: Iterable[dict] | None = None, by: str = "ModelId") -> Table:
     """The summary as a displayable table (default: this process's calls)."""
+    rows = summary(_default(records), by)
+    cache = [n for n in CACHE_METRIC_NAMES if any(r[n] for r in rows)]  # only when caching
     cols = [by, "Invocations", "InvocationClientErrors", "InvocationServerErrors",
-            "InvocationThrottles", "InputTokenCount", "OutputTokenCount", "LatencyP50Ms",
+            "InvocationThrottles", "InputTokenCount", "OutputTokenCount", *cache, "LatencyP50Ms",
             "LatencyP90Ms", "CostUSD"]
-    return Table(summary(_default(records), by), cols, title="Bedrock runtime metrics")
+    return Table(rows, cols, title="Bedrock runtime metrics")
 
 
 def plot(records: Iterable[dict] | None = None, by: str = "ModelId"):
@@ -173,7 +181,8 @@ def metric_data(records: Iterable[dict]) -> list[dict]:
     for r, p in zip(records, datapoints(records), strict=True):
         kind = classify(r)
         ts = p["Timestamp"].replace(microsecond=0)
-        names = ("Invocations", "InvocationLatency", "InputTokenCount", "OutputTokenCount") \
+        names = ("Invocations", "InvocationLatency", "InputTokenCount", "OutputTokenCount",
+                 *(n for n in CACHE_METRIC_NAMES if p[n])) \
             if kind == "ok" else ({"client": "InvocationClientErrors",
                                    "server": "InvocationServerErrors",
                                    "throttle": "InvocationThrottles"}[kind],)

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from local_bedrock import catalog
 from local_bedrock.errors import EngineError, validation
-from local_bedrock.runtime import capabilities, models
+from local_bedrock.runtime import capabilities, models, prompt_cache
 from local_bedrock.text import responder
 from local_bedrock.text.tokens import split_tokens
 from local_bedrock.text.types import GenerationRequest, GenerationResult, Turn
@@ -114,8 +114,30 @@ def _content(result: GenerationResult) -> list[dict[str, Any]]:
 
 
 def _usage(result: GenerationResult) -> dict:
-    return {"inputTokens": result.input_tokens, "outputTokens": result.output_tokens,
-            "totalTokens": result.input_tokens + result.output_tokens}
+    """Bedrock's usage block; with prompt caching, inputTokens excludes what was read from or
+    written to the cache (reported apart), and totalTokens counts all of it."""
+    use = getattr(result, "cache", None)
+    usage = {"inputTokens": result.input_tokens, "outputTokens": result.output_tokens,
+             "totalTokens": result.input_tokens + result.output_tokens}
+    if use is not None:
+        usage["inputTokens"] = max(result.input_tokens - use.read - use.write, 0)
+        usage["cacheReadInputTokens"] = use.read
+        usage["cacheWriteInputTokens"] = use.write
+        if use.details:
+            usage["cacheDetails"] = use.details
+    return usage
+
+
+def _cached_generate(engine, model, params: dict, req: GenerationRequest) -> GenerationResult:
+    """generate(), with the prompt cache read and written and its prefill latency simulated."""
+    use = prompt_cache.cache_of(engine).account(model, params)
+    result = generate(engine, req)
+    if use is not None:
+        start = time.perf_counter()
+        prompt_cache.prefill_delay(use, result.input_tokens)
+        result.latency_ms += int((time.perf_counter() - start) * 1000)
+        result.cache = use  # type: ignore[attr-defined]
+    return result
 
 
 def converse(engine, params: dict) -> dict:
@@ -126,7 +148,7 @@ def converse(engine, params: dict) -> dict:
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
         return blocked
-    result = generate(engine, req)
+    result = _cached_generate(engine, model, params, req)
     engine.faults.token_delay(result.output_tokens)
     out = {
         "output": {"message": {"role": "assistant", "content": _content(result)}},
@@ -148,7 +170,7 @@ def converse_stream(engine, params: dict) -> dict:
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
         return {"stream": _events_from_output(blocked)}
-    result = generate(engine, req)
+    result = _cached_generate(engine, model, params, req)
     trace = None
     if params.get("guardrailConfig"):  # the whole answer is checked before it streams (sync mode)
         checked = engine.guardrail_output(params, req, {

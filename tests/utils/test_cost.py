@@ -9,6 +9,7 @@ from local_bedrock.catalog import find
 from utils import cost
 
 MICRO, LITE = "amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0"
+HAIKU45 = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET = "anthropic.claude-sonnet-4-20250514-v1:0"
 
 
@@ -63,18 +64,21 @@ def test_what_if_models_reprices_the_same_tokens():
 
 
 def test_caching_what_if_by_hand():
-    s = find(SONNET)
-    out = cost.caching_what_if(SONNET, prefix_tokens=3000, other_input_tokens=200,
+    s = find(HAIKU45)  # prompt caching from 4,096 tokens; reads 0.1x, writes 1.25x the input
+    out = cost.caching_what_if(HAIKU45, prefix_tokens=5000, other_input_tokens=200,
                                output_tokens=300, calls=100, hit_rate=0.9)
     rest = 100 * (200 * s.input_price + 300 * s.output_price) / 1000
-    assert out["USD without"] == pytest.approx(rest + 100 * 3 * s.input_price, abs=1e-4)
+    assert out["USD without"] == pytest.approx(rest + 100 * 5 * s.input_price, abs=1e-4)
     # 90 hits at 0.1x, 10 misses written at 1.25x
-    expected = rest + 3 * s.input_price * (90 * 0.10 + 10 * 1.25)
+    expected = rest + 5 * s.input_price * (90 * 0.10 + 10 * 1.25)
     assert out["USD with cache"] == pytest.approx(expected, abs=1e-4)
-    short = cost.caching_what_if(SONNET, prefix_tokens=500, other_input_tokens=200,
-                                 output_tokens=300, calls=100)
+    short = cost.caching_what_if(HAIKU45, prefix_tokens=3000, other_input_tokens=200,
+                                 output_tokens=300, calls=100)  # below its 4,096-token minimum
     assert not short["cacheable"] and short["USD with cache"] == short["USD without"]
-    assert cost.cache_terms(MICRO) == (1.0, 0.25)
+    assert cost.cache_terms(MICRO) == pytest.approx((1.0, 0.25))
+    none = cost.caching_what_if("us.meta.llama3-3-70b-instruct-v1:0", prefix_tokens=5000,
+                                other_input_tokens=0, output_tokens=0, calls=10)
+    assert not none["cacheable"]  # no prompt caching for this model
 
 
 def test_repeated_prefixes_estimate_tokens_and_reuse_within_ttl():
