@@ -100,7 +100,12 @@ class EngineServer:
         return self
 
     def serve_forever(self) -> None:
-        """Serve in this thread until interrupted."""
+        """Serve in this thread until interrupted (botocore's service models are loaded first,
+        so the first burst of clients does not load them once per thread)."""
+        from local_bedrock.wire import protocol
+
+        for service in protocol.BEDROCK_SERVICES:
+            protocol.service_model(service)
         self.httpd.serve_forever()
 
     def stop(self) -> None:
