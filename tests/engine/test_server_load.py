@@ -7,8 +7,6 @@ benchmarks/server_load.py).
 
 from __future__ import annotations
 
-import selectors
-import socket
 import threading
 import time
 
@@ -82,40 +80,10 @@ def test_concurrent_clients_with_streams_all_succeed(server, runtime):
 
 def test_a_burst_of_new_connections_is_answered(server):
     """128 connections opened at once (socketserver's default backlog of 5 drops most)."""
-    n, request = 128, b"GET /_engine/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-    selector = selectors.DefaultSelector()
-    for _ in range(n):
-        sock = socket.socket()
-        sock.setblocking(False)
-        sock.connect_ex(("127.0.0.1", server.port))
-        selector.register(sock, selectors.EVENT_WRITE, b"")
-    answered, failed = 0, 0
-    deadline = time.monotonic() + 30
-    try:
-        while selector.get_map() and time.monotonic() < deadline:
-            for key, events in selector.select(0.5):
-                sock = key.fileobj
-                try:
-                    if events & selectors.EVENT_WRITE:
-                        sock.send(request)
-                        selector.modify(sock, selectors.EVENT_READ, b"")
-                        continue
-                    data = key.data + sock.recv(65536)
-                except OSError:
-                    data = b""
-                if data and b"\r\n\r\n" not in data:
-                    selector.modify(sock, selectors.EVENT_READ, data)
-                    continue
-                selector.unregister(sock)
-                sock.close()
-                if data.startswith(b"HTTP/1.1 200"):
-                    answered += 1
-                else:
-                    failed += 1
-    finally:
-        for key in list(selector.get_map().values()):
-            key.fileobj.close()
-    assert (answered, failed) == (n, 0)
+    from benchmarks.server_load import connection_burst
+
+    out = connection_burst(server.port, 128, timeout=30)
+    assert (out["answered"], out["failed"], out["hanging"]) == (128, 0, 0)
 
 
 @pytest.mark.parametrize("operation", ["converse_stream", "invoke_model_with_response_stream"])
