@@ -96,6 +96,10 @@ def test_custom_dataset_in_s3_is_accepted(make_client):
          "dataset": {"name": "support-faq",
                      "datasetLocation": {"s3Uri": "s3://bedrock-workshop-eval/data/faq.jsonl"}}}]}})
     arn = bedrock.create_evaluation_job(**req)["jobArn"]
-    assert bedrock.get_evaluation_job(jobIdentifier=arn.rsplit("/", 1)[-1])["jobName"] == "custom-qa"
-    assert code_of(lambda: bedrock.get_evaluation_job(jobIdentifier="nosuchjob123")) == \
+    assert bedrock.get_evaluation_job(jobIdentifier=arn)["jobName"] == "custom-qa"
+    # the job identifier is the ARN (botocore's pattern); a bare id is malformed
+    assert code_of(lambda: bedrock.get_evaluation_job(jobIdentifier=arn.rsplit("/", 1)[-1])) == \
+        "ValidationException"
+    missing = arn.rsplit("/", 1)[0] + "/nosuchjob123"
+    assert code_of(lambda: bedrock.get_evaluation_job(jobIdentifier=missing)) == \
         "ResourceNotFoundException"
