@@ -173,7 +173,8 @@ def _broken_bytes(body: dict) -> list[bytes]:
 
 # -- the properties ------------------------------------------------------------------------------
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
-def test_invalid_requests_get_a_4xx(engine, operation):
+def test_invalid_requests_get_a_4xx(engine, operation, counting):
+    counting(MODEL)  # CountTokens: served here for the test (see tests/conftest.py)
     path, body = OPERATIONS[operation]
     assert send(engine, path, json.dumps(body).encode()) < 300  # the base request is valid
     bad = _mutations(operation, body)
@@ -202,8 +203,9 @@ def _json_values():
 
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS) + sorted(INVOKE))
-def test_no_generated_request_reaches_an_engine_bug(engine, operation):
+def test_no_generated_request_reaches_an_engine_bug(engine, operation, counting):
     """Random JSON grafted anywhere into a valid request: any answer but a 5xx."""
+    counting(MODEL)
     if operation in INVOKE:
         path, body = INVOKE[operation], NOVA_BODY
     else:
