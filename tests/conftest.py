@@ -18,11 +18,13 @@ FAKE = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_acc
 
 @pytest.fixture
 def ws(tmp_path, monkeypatch):
-    """utils.setup("offline") with the invocation log in a temporary folder; torn down after."""
+    """utils.setup("offline") in us-east-1 (the region the unit tests' model ids are written
+    for: region behaviour has tests of its own) with the invocation log in a temporary folder;
+    torn down after. The notebooks run in WORKSHOP_REGION, whatever it is."""
     import utils
 
     monkeypatch.setenv("WORKSHOP_LOG_DIR", str(tmp_path))
-    workshop = utils.setup("offline", quiet=True)
+    workshop = utils.setup("offline", region="us-east-1", quiet=True)
     yield workshop
     utils.teardown()
 

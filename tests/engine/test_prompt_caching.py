@@ -97,7 +97,7 @@ def test_a_hit_is_measurably_faster(runtime, clock):
     big = POLICY * 4
     miss = ask(runtime, LITE, "q1", big)["metrics"]["latencyMs"]
     hit = ask(runtime, LITE, "q2", big)["metrics"]["latencyMs"]
-    assert hit * 3 < miss  # the simulated prefill skips the cached tokens
+    assert hit + 75 < miss  # the simulated prefill (>= 150 ms here) skips the cached tokens
 
 
 def test_logs_metrics_and_cost_carry_the_cache(ws):

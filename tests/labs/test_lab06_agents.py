@@ -16,7 +16,7 @@ MODEL = utils.models.TEXT_MODEL
 
 @pytest.fixture(scope="module")
 def ws():
-    w = utils.setup("offline", quiet=True)
+    w = utils.setup("offline", region="us-east-1", quiet=True)
     yield w
     utils.teardown()
 
