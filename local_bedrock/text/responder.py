@@ -21,6 +21,7 @@ from collections import Counter
 
 import numpy as np
 
+from local_bedrock.catalog import base_model_id
 from local_bedrock.text import embeddings
 from local_bedrock.text.tokens import count_tokens, truncate_to_tokens
 from local_bedrock.text.types import GenerationRequest, GenerationResult
@@ -90,7 +91,8 @@ def count_request_tokens(req: GenerationRequest) -> int:
 
 def _rng(req: GenerationRequest) -> random.Random:
     """Seeded per request; at temperature > 0 each repeat of the same request varies."""
-    key = json.dumps([req.model_id, req.system, [(t.role, t.text) for t in req.messages],
+    key = json.dumps([base_model_id(req.model_id), req.system,  # one model, one answer, however
+                      [(t.role, t.text) for t in req.messages],  # it is called (id, profile)
                       req.temperature, req.top_p], sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()
     seed = int(digest[:16], 16)

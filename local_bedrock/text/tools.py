@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from local_bedrock.catalog import base_model_id
 from local_bedrock.text import embeddings
 from local_bedrock.text.tokens import count_tokens
 from local_bedrock.text.types import GenerationRequest, GenerationResult, Turn
@@ -1044,7 +1045,7 @@ def _validate(schema: dict, value: dict) -> list[str]:
 
 
 def _tool_use_id(req: GenerationRequest, index: int, call: PlannedCall) -> str:
-    key = json.dumps([req.model_id, [(t.role, t.content) for t in req.messages], index,
+    key = json.dumps([base_model_id(req.model_id), [(t.role, t.content) for t in req.messages], index,
                       call.name, call.filled.value], sort_keys=True, default=str)
     digest = hashlib.sha256(key.encode()).digest()
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
