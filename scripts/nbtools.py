@@ -30,6 +30,16 @@ def new_notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     return nb
 
 
+def _test_kernel_profile() -> Path:
+    """The IPython directory `make test` gives its kernels (tests/ipython_kernel_config.py), so
+    stored outputs are made under the same kernel settings nbval checks them with."""
+    ipython = REPO / "build" / "ipython"
+    target = ipython / "profile_default" / "ipython_kernel_config.py"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text((REPO / "tests" / "ipython_kernel_config.py").read_text())
+    return ipython
+
+
 def execute(path: str | Path, mode: str = "offline", timeout: int = 600) -> None:
     """Run a notebook in its own folder (offline by default) and store its outputs in place."""
     from nbclient import NotebookClient
@@ -39,6 +49,7 @@ def execute(path: str | Path, mode: str = "offline", timeout: int = 600) -> None
     os.environ.update({"WORKSHOP_MODE": mode, "PYTHONPATH": str(REPO), "TQDM_DISABLE": "1",
                        "WORKSHOP_NOTEBOOK": f"{path.parent.name}/{path.name}"})
     os.environ.setdefault("WORKSHOP_LOG_DIR", str(REPO / "build" / "author-logs"))
+    os.environ["IPYTHONDIR"] = str(_test_kernel_profile())
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     nb.metadata.pop("widgets", None)  # widget state (progress bars) can be 100 kB of noise
