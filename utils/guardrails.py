@@ -264,7 +264,7 @@ def evaluate(prompts: list[dict], decide: Callable[[str], str | bool | dict],
     from tqdm.auto import tqdm
 
     rows = []
-    for p in tqdm(prompts, desc=desc, disable=desc is None):
+    for p in tqdm(prompts, desc=desc, **({} if desc else {"disable": True})):  # env may disable
         got = decide(p["prompt"])
         extra = {}
         if isinstance(got, dict):
