@@ -6,9 +6,20 @@ prompt-caching page). Where a card could not be read to the end, a comment says 
 elsewhere. Bedrock changes monthly: re-check before a workshop (`python -m utils.doctor --live`
 asks your account). Prices: USD per 1,000 tokens, standard tier, us-east-1 (image models: per
 image, in `output_price`).
+
+OpenAI-compatible APIs (`openai_apis`, checked 2026-12-07): which models serve Chat Completions
+and Responses on bedrock-runtime's `/openai/v1` routes. The API compatibility page
+(models-api-compatibility.html) marks Chat Completions and Responses unsupported for Nova, Titan
+and the Claude 3/3.5/4.x models listed there (the default: no `openai_apis`); a model the pages
+read do not mention says so in its `note` (see `_OPENAI_SILENT`). GPT-6 Sol's card lists
+Responses, Chat Completions and Converse on bedrock-runtime (not Invoke); the Chat Completions
+page covers "all OpenAI models"; the Responses API page says Responses for GPT OSS models is
+bedrock-mantle only.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from local_bedrock.model_types import CacheSpec, Caps, Lifecycle, Model, Route
 
@@ -205,6 +216,35 @@ MODELS: tuple[Model, ...] = (
           output_price=0.0007, lifecycle=Lifecycle("ACTIVE", launch="2024-03-01"),
           in_region=_MISTRAL_REGIONS, note=_MISTRAL_NOTE, caps=Caps(system_prompt=False),
           source=_DOCS + "model-card-mistral-mixtral-8x7b-instruct.html"),
+    # ---- OpenAI. gpt-oss (model-parameters-openai.html): ids, release date, text only, 128k
+    # context; Chat Completions on bedrock-runtime (and Converse, InvokeModel); Responses for GPT
+    # OSS is bedrock-mantle only (inference-responses-api.html). GPT-6 Sol (its model card):
+    # Responses, Chat Completions and Converse on bedrock-runtime, not Invoke; profiles only.
+    *(Model(f"openai.{ident}", name, "OpenAI", "openai", context_tokens=128_000,
+            input_price=price_in, output_price=price_out,
+            lifecycle=Lifecycle("ACTIVE", launch="2025-08-05"), in_region=("us-west-2",),
+            caps=Caps(tool_use=True), openai_apis=("chat_completions",),
+            source=_DOCS + "model-parameters-openai.html",
+            note="not on the pages read: regions (us-west-2 from a published Chat Completions "
+                 "example; check the Regional availability page), max output tokens, Converse "
+                 "tool use (OpenAI lists function calling), prices (a gateway's table quoting "
+                 "Bedrock's pricing). Responses on bedrock-runtime: no (bedrock-mantle only)")
+      for ident, name, price_in, price_out in (
+          ("gpt-oss-20b-1:0", "gpt-oss-20b", 0.000075, 0.0003),
+          ("gpt-oss-120b-1:0", "gpt-oss-120b", 0.00015, 0.0006))),
+    Model("openai.gpt-6-sol", "GPT-6 Sol", "OpenAI", "openai", ("TEXT", "IMAGE"),
+          context_tokens=1_050_000, max_output_tokens=128_000, input_price=0.002,
+          output_price=0.010,
+          lifecycle=Lifecycle("ACTIVE", launch="2026-09-22", eol_not_before="2027-09-22"),
+          routes=(US, GLOBAL),
+          caps=Caps(tool_use=True, streaming_tool_use=True, images=True, reasoning=True),
+          openai_apis=("chat_completions", "responses"), tags=("openai-compatible",),
+          source=_DOCS + "model-card-openai-gpt-6-sol.html",
+          note="card: lifecycle, limits, endpoints and APIs (bedrock-runtime: Responses, Chat "
+               "Completions, Converse; not Invoke or Messages). Profile ids us./global. from "
+               "OpenAI's Amazon Bedrock guide (its source and destination regions assumed as the "
+               "other us./global. profiles); prices are OpenAI's list prices ($2/$10 per 1M), "
+               "Bedrock's not confirmed; Converse tool use per OpenAI's model page"),
     # ---- Embeddings (in-region on demand)
     Model("amazon.titan-embed-text-v2:0", "Titan Text Embeddings V2", "Amazon", "titan-embed",
           output_modalities=("EMBEDDING",), context_tokens=8_192, input_price=0.00002,
@@ -293,3 +333,22 @@ MODELS: tuple[Model, ...] = (
           ("stable-image-remove-background-v1:0", "Stable Image Remove Background",
            "stability-remove-background", 0.07))),
 )
+
+# Models the OpenAI-compatible pages read (API compatibility page, endpoint availability, the
+# Chat Completions and Responses pages; 2026-12-07) do not mention: no `openai_apis`, and the note
+# says the docs were silent. (Claude on bedrock-runtime's Chat Completions: not supported per an
+# AWS sample's provider docs; Claude Haiku 5.5 is not on the compatibility page.)
+_OPENAI_SILENT = ("anthropic.claude-haiku-5-5", "anthropic.claude-opus-4-6-v1", "meta.", "mistral.",
+                  "cohere.", "stability.")
+_SILENT_NOTE = ("OpenAI-compatible APIs: the pages read (2026-12-07) do not list this model; the "
+                "engine serves it on no /openai/v1 route")
+
+
+def _with_openai_note(model: Model) -> Model:
+    if model.openai_apis or model.status == "EOL" or not model.model_id.startswith(_OPENAI_SILENT):
+        return model
+    note = f"{model.note}; {_SILENT_NOTE}" if model.note else _SILENT_NOTE
+    return dataclasses.replace(model, note=note)
+
+
+MODELS = tuple(_with_openai_note(m) for m in MODELS)

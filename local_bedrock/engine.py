@@ -90,6 +90,10 @@ class Engine:
         scope = _SCOPE.search(auth)
         signing = scope.group(2) if scope else None
         self._call_region.name = scope.group(1) if scope else self.region
+        if request.path.startswith("/openai/"):  # Chat Completions / Responses (openai SDK)
+            from local_bedrock import openai_compat
+
+            return openai_compat.handle(self, request)
         if signing not in (None, "bedrock"):
             return self.moto(request)
         services = list(protocol.BEDROCK_SERVICES)

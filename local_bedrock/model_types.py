@@ -87,6 +87,9 @@ class Model:
     embedding_dims: tuple[int, ...] = ()
     customizations: tuple[str, ...] = ()  # FINE_TUNING, CONTINUED_PRE_TRAINING, DISTILLATION
     tags: tuple[str, ...] = field(default=())  # workshop roles, e.g. "default-text"
+    # OpenAI-compatible APIs the model serves on bedrock-runtime's /openai/v1 routes:
+    # "chat_completions", "responses" (empty: none, or none documented; the note says which)
+    openai_apis: tuple[str, ...] = ()
     source: str = ""  # the AWS page the facts come from
     note: str = ""  # what could not be confirmed on that page, and where it came from instead
 
