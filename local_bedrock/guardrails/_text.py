@@ -29,7 +29,27 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 def sentences(text: str) -> list[str]:
     """Sentence-ish pieces of a text (split on . ! ? ; and newlines)."""
-    return [s.strip() for s in _SENT_SPLIT.split(text) if s and s.strip()]
+    return list(_sentences(text))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of :func:`sentences`' pieces in ``text``."""
+    spans, pos = [], 0
+    for sep in [*_SENT_SPLIT.finditer(text), None]:
+        end = sep.start() if sep else len(text)
+        piece = text[pos:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((pos + lead, pos + len(piece.rstrip())))
+        if sep:
+            pos = sep.end()
+    return spans
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[str, ...]:
+    # every policy splits the same guarded text: split it once
+    return tuple(s.strip() for s in _SENT_SPLIT.split(text) if s and s.strip())
 
 
 def units(text: str, windows: tuple[int, ...] = (), max_units: int = 400) -> list[str]:

@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 
 from local_bedrock.guardrails import classifier, lexicon
-from local_bedrock.guardrails._text import classifier_units, embed_units
+from local_bedrock.guardrails._text import classifier_units, embed_units, sentences
+from local_bedrock.guardrails.literal_gate import compile_rule
 
 CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "PROMPT_ATTACK")
 CONFIDENCE_CUTS = (("HIGH", 0.8), ("MEDIUM", 0.55), ("LOW", 0.3))
@@ -37,29 +38,45 @@ STRENGTH_BLOCKS_FROM = {"NONE": None, "LOW": 3, "MEDIUM": 2, "HIGH": 1}
 LEARNED_FLOOR = 0.4  # classifier probabilities under this add nothing
 MITIGATION_FACTOR = 0.4
 
-_RULES = {c: [(re.compile(p, re.IGNORECASE), w) for p, w in lexicon.RULES[c]] for c in CATEGORIES}
-_MITIGATORS = {c: [re.compile(p, re.IGNORECASE) for p in lexicon.MITIGATORS.get(c, [])] for c in CATEGORIES}
+_RULES = {c: [(compile_rule(p), w) for p, w in lexicon.RULES[c]] for c in CATEGORIES}
+_MITIGATORS = {c: [compile_rule(p) for p in lexicon.MITIGATORS.get(c, [])] for c in CATEGORIES}
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_MIXED_TOKEN = re.compile(r"(?<!\S)(?=\S*[a-zA-Z])(?=\S*[0-9@$])\S+")
 
 
 def _deleet(text: str) -> str:
-    # only touch tokens that mix letters and digits/symbols, so plain numbers survive
-    return re.sub(r"\S+", lambda m: m.group(0).translate(_LEET)
-                  if re.search(r"[a-zA-Z]", m.group(0)) and re.search(r"[0-9@$]", m.group(0))
-                  else m.group(0), text)
+    """Undo leetspeak in tokens that mix letters and digits/symbols (plain numbers survive)."""
+    return _MIXED_TOKEN.sub(lambda m: m.group(0).translate(_LEET), text)
+
+
+def _deleeted_sentences(text: str) -> str:
+    """The de-leeted copies of just the sentences that de-leeting changes ("" when none does),
+    so a long document with a few product codes ("Wren V3") is not scanned twice."""
+    deleeted = _deleet(text)
+    if deleeted == text:
+        return ""
+    # de-leeting maps characters one to one and never touches . ! ? ; or newlines
+    return "\n".join(d for s, d in zip(sentences(text), sentences(deleeted), strict=True) if d != s)
 
 
 def lexical_score(text: str, category: str) -> tuple[float, list[str]]:
     """Noisy-OR of the weights of the category's rules that match (and the matched snippets)."""
-    variants = {text, _deleet(text)}
+    variants = [(v, v.lower()) for v in (text, _deleeted_sentences(text)) if v]
     keep = 1.0
     hits = []
-    for rx, w in _RULES[category]:
-        m = next((m for v in variants if (m := rx.search(v))), None)
-        if m:
+    for rule, w in _RULES[category]:
+        found = next(((v, low, m) for v, low in variants if (m := rule.search(v, low))), None)
+        if found:
+            v, low, m = found
             keep *= 1.0 - w
-            hits.append(m.group(0))
+            hits.append(v[m.start():m.end()] if len(v) == len(low) else m.group(0))  # as written
     return 1.0 - keep, hits
+
+
+def mitigated(text: str, category: str, low: str | None = None) -> bool:
+    """Whether the text talks *about* the harm ("is this a phishing email?")."""
+    low = text.lower() if low is None else low
+    return any(rule.search(text, low) for rule in _MITIGATORS[category])
 
 
 def confidence(score: float) -> str:
@@ -94,12 +111,13 @@ def score(text: str, categories=CATEGORIES, topics: tuple = ()) -> dict[str, dic
         return {c: {"score": 0.0, "confidence": "NONE", "lexical": 0.0, "semantic": 0.0, "hits": []}
                 for c in cats}
     learned = learned_scores(text, cats, topics)
+    low = text.lower()
     out = {}
     for c in cats:
         lex, hits = lexical_score(text, c)
         sem = learned[c]
         s = 1.0 - (1.0 - lex) * (1.0 - max(0.0, (sem - LEARNED_FLOOR) / (1.0 - LEARNED_FLOOR)))
-        if any(rx.search(text) for rx in _MITIGATORS[c]):
+        if mitigated(text, c, low):
             s *= MITIGATION_FACTOR
         out[c] = {"score": round(s, 4), "confidence": confidence(s), "lexical": round(lex, 4),
                   "semantic": round(sem, 4), "hits": hits}

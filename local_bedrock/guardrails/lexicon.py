@@ -51,7 +51,7 @@ _META = (r"\b(?:your|its|the assistant'?s|the ai'?s|the bot'?s)\s+(?:[\w-]+\s+){
          r"training|setup|configuration|safety (?:checks?|settings?|features?|measures?)|checks|moderation|"
          r"(?:content |safety |usage )polic(?:y|ies))\b"
          r"|\b(?:prompt|instructions?|rules|guidelines|directives?)\s+(?:[\w-]+\s+){0,2}(?:gave|give|gives|has given|provided|wrote for|set for) you\b"
-         r"|\b(?:instructions?|rules|guidelines|prompt)\s+(?:did|do|does|have|has)\s+(?:your\s+)?(?:developers?|creators?|makers?|company|[A-Z]\w+)\s+(?:give|tell|set)\b"
+         r"|\b(?:instructions?|rules|guidelines|prompt)\s+(?:did|do|does|have|has)\s+(?:your\s+)?(?:developers?|creators?|makers?|company|[a-z]\w+)\s+(?:give|tell|set)\b"
          r"|\byour polic(?:y|ies) (?:says?|forbids?|prevents?|allows?|doesn'?t allow)\b"
          r"|\b(?:the\s+)?(?:instructions?|rules|guidelines|polic(?:y|ies)|restrictions|directives|constraints|prompt|text)\s+"
          r"(?:that\s+)?you\s+(?:were|are|have been|operate|follow|must follow|run|got|received)\b"

@@ -41,7 +41,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+
+from local_bedrock.guardrails.literal_gate import may_match, required_literals
 
 
 @dataclass(frozen=True)
@@ -289,7 +292,10 @@ def detect(text: str) -> list[Match]:
     """All PII entities found in ``text``; overlapping candidates resolved longest span first,
     then by detector priority."""
     candidates: list[tuple[int, int, Match]] = []
+    low = text.lower()
     for etype, rx, group, check, prio in _DETECTORS:
+        if not may_match(required_literals(rx.pattern, rx.flags), low):
+            continue  # a keyword-triggered detector whose keywords are absent
         for m in rx.finditer(text):
             if check is not None and not check(m, text):
                 continue
@@ -302,9 +308,11 @@ def detect(text: str) -> list[Match]:
     for nm in _names(text):
         candidates.append((4, nm.end - nm.start, nm))
     candidates.sort(key=lambda c: (-c[1], -c[0], c[2].start))
-    chosen: list[Match] = []
+    chosen: list[Match] = []  # kept sorted by start; chosen spans never overlap
+    starts: list[int] = []
     for _, _, m in candidates:
-        if all(m.end <= c.start or m.start >= c.end for c in chosen):
-            chosen.append(m)
-    chosen.sort(key=lambda m: m.start)
+        i = bisect_left(starts, m.start)
+        if (i == 0 or chosen[i - 1].end <= m.start) and (i == len(chosen) or m.end <= chosen[i].start):
+            chosen.insert(i, m)
+            starts.insert(i, m.start)
     return chosen

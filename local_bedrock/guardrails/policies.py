@@ -70,6 +70,13 @@ def _word_regex(word: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
 
 
+def _word_in(word: str, text: str, low: str) -> bool:
+    """A cheap pre-check before the word's regex: its first part occurs in the lower-cased text
+    (a long document is then scanned by ``str.__contains__``, not by a regex per word)."""
+    first = word.split()[0].lower() if word.split() else ""
+    return first in low if len(low) == len(text) else True
+
+
 # --------------------------------------------------------------------------- request parsing
 
 def _parse_contents(source: str, contents) -> tuple[list[str], list[str], list[str], int, int]:
@@ -169,13 +176,15 @@ def _eval_content(defin: dict, texts: list[str], direction: str, full: bool) -> 
 
 def _eval_words(defin: dict, texts: list[str], direction: str) -> tuple[list[dict], list[dict]]:
     wp = defin.get("wordPolicy") or {}
+    lows = [t.lower() for t in texts]
     custom, managed = [], []
     seen_custom, seen_managed = set(), set()
     for w in wp.get("words", []):
         if not _enabled(w, direction):
             continue
         rx = _word_regex(w["text"].strip())
-        if any(rx.search(t) for t in texts) and w["text"] not in seen_custom:
+        if any(_word_in(w["text"], t, low) and rx.search(t) for t, low in zip(texts, lows)) \
+                and w["text"] not in seen_custom:
             seen_custom.add(w["text"])
             custom.append({"match": w["text"],
                            "action": "BLOCKED" if _action(w, direction) == "BLOCK" else "NONE",
@@ -184,8 +193,8 @@ def _eval_words(defin: dict, texts: list[str], direction: str) -> tuple[list[dic
         if m.get("type") != "PROFANITY" or not _enabled(m, direction):
             continue
         for word in lexicon.PROFANITY:
-            for t in texts:
-                hit = _word_regex(word).search(t)
+            for t, low in zip(texts, lows):
+                hit = _word_in(word, t, low) and _word_regex(word).search(t)
                 if hit and hit.group(0).lower() not in seen_managed:
                     seen_managed.add(hit.group(0).lower())
                     managed.append({"match": hit.group(0), "type": "PROFANITY",

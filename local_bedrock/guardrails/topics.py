@@ -25,6 +25,7 @@ categories) as negatives; the highest over the text and its longer sentences.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 import numpy as np
@@ -34,9 +35,11 @@ from local_bedrock.guardrails._text import (
     classifier_units,
     embed_refs,
     embed_units,
+    sentence_spans,
     sentences,
     units,
 )
+from local_bedrock.guardrails.literal_gate import compile_rule, may_match
 
 THRESHOLD = 0.6
 LEXICAL_WEIGHT = 0.4
@@ -45,8 +48,8 @@ WINDOWS = (5, 8)
 _DOMAINS = {
     name: {
         "triggers": re.compile(d["triggers"], re.IGNORECASE),
-        "requires": re.compile(d["requires"], re.IGNORECASE) if d.get("requires") else None,
-        "terms": [(re.compile(p, re.IGNORECASE), w) for p, w in d["terms"]],
+        "requires": compile_rule(d["requires"]) if d.get("requires") else None,
+        "terms": [(compile_rule(p), w) for p, w in d["terms"]],
     }
     for name, d in lexicon.DOMAINS.items()
 }
@@ -68,15 +71,57 @@ def _topic_text(topic: dict) -> str:
 
 
 def lexical_score(text: str, domains: tuple[str, ...]) -> float:
+    """The best sentence's sum of matched domain-term weights (each distinct matched word counts,
+    at most twice per term), in [0, 1]. Each term scans the whole text once (linear cost) and
+    its matches are assigned to sentences by offset."""
+    low = text.lower()
+    if len(low) != len(text):  # a rare case mapping changed the length: offsets would not align
+        return max((_sentence_lexical(s, domains) for s in sentences(text) or [text]), default=0.0)
+    spans = sentence_spans(text) or [(0, len(text))]
+    starts = [a for a, _ in spans]
     best = 0.0
     for name in domains:
         d = _DOMAINS[name]
-        for sent in sentences(text) or [text]:
-            if d["requires"] is not None and not d["requires"].search(sent):
-                continue
-            total = sum(w * min(2, len({m.group(0).lower() for m in rx.finditer(sent)}))
-                        for rx, w in d["terms"])
-            best = max(best, min(total, 2.0) / 2.0)
+        terms = [(rule, w) for rule, w in d["terms"] if may_match(rule.gate, low)]
+        if not terms:
+            continue
+        allowed = None if d["requires"] is None else _sentences_matching(d["requires"], text, low, spans, starts)
+        if allowed is not None and not allowed:
+            continue
+        totals: dict[int, float] = {}
+        for rule, w in terms:
+            found: dict[int, set[str]] = {}
+            for m in rule.rx.finditer(low if rule.lowered else text):
+                i = bisect_right(starts, m.start()) - 1
+                if i >= 0 and m.end() <= spans[i][1] and (allowed is None or i in allowed):
+                    found.setdefault(i, set()).add(m.group(0).lower())
+            for i, words in found.items():
+                totals[i] = totals.get(i, 0.0) + w * min(2, len(words))
+        if totals:
+            best = max(best, min(max(totals.values()), 2.0) / 2.0)
+    return best
+
+
+def _sentences_matching(rule, text: str, low: str, spans, starts) -> set[int]:
+    """Indices of the sentences that contain a match of ``rule``."""
+    out = set()
+    for m in rule.rx.finditer(low if rule.lowered else text):
+        i = bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.end() <= spans[i][1]:
+            out.add(i)
+    return out
+
+
+def _sentence_lexical(sent: str, domains: tuple[str, ...]) -> float:
+    """:func:`lexical_score` of one sentence, the direct way."""
+    best = 0.0
+    for name in domains:
+        d = _DOMAINS[name]
+        if d["requires"] is not None and not d["requires"].search(sent):
+            continue
+        total = sum(w * min(2, len({m.group(0).lower() for m in rule.rx.finditer(
+            sent.lower() if rule.lowered else sent)})) for rule, w in d["terms"])
+        best = max(best, min(total, 2.0) / 2.0)
     return best
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -59,12 +60,41 @@ def _projection(dimensions: int) -> np.ndarray:
     return q[:dimensions].astype(np.float32)
 
 
+@lru_cache(maxsize=1)
+def _unpadded_tokenizer():
+    """A copy of WordLlama's tokenizer without padding (WordLlama pads each batch to its longest
+    text, so one long text made every row of its batch long: quadratic cost)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_str(_model().tokenizer.to_str())
+    tok.no_padding()
+    tok.no_truncation()
+    return tok
+
+
+def _mean_pool(texts: list[str]) -> np.ndarray:
+    """WordLlama's average pooling computed without padding, as a sparse (texts x vocabulary)
+    token-count matrix times the embedding table: cost linear in the total number of tokens."""
+    from scipy.sparse import csr_matrix
+
+    table = _model().embedding
+    ids_per_text = [e.ids for e in _unpadded_tokenizer().encode_batch(texts, add_special_tokens=False)]
+    lengths = np.fromiter(map(len, ids_per_text), dtype=np.int64, count=len(texts))
+    ids = np.fromiter(chain.from_iterable(ids_per_text), dtype=np.int64, count=int(lengths.sum()))
+    np.clip(ids, 0, table.shape[0] - 1, out=ids)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    counts = csr_matrix((np.ones(ids.size, dtype=np.float32), ids, indptr),
+                        shape=(len(texts), table.shape[0]))
+    sums = np.asarray(counts @ table, dtype=np.float32)
+    return sums / np.maximum(lengths, 1)[:, None].astype(np.float32)  # empty text: zero vector
+
+
 def embed(texts: list[str], dimensions: int = NATIVE_DIM, normalize: bool = True) -> np.ndarray:
     """Embed texts into float32 vectors of the requested dimension (L2-normalised if asked)."""
     if not texts:
         return np.zeros((0, dimensions), dtype=np.float32)
     with _lock:
-        vectors = np.asarray(_model().embed(list(texts), norm=False), dtype=np.float32)
+        vectors = _mean_pool(list(texts))
     if dimensions != NATIVE_DIM:
         vectors = vectors @ _projection(dimensions).T
     if normalize:

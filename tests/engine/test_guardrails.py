@@ -481,7 +481,7 @@ def test_lexicon_mitigators_and_partner_words():
     """A risk question about one's own device is mitigated, a report that is itself the fraud is
     not, and a customer's own partner is not sexual content."""
     def mitigated(text: str) -> bool:
-        return any(rx.search(text) for rx in content_filters._MITIGATORS["MISCONDUCT"])
+        return content_filters.mitigated(text, "MISCONDUCT")
 
     own = "Could hackers hack into my Hub? How do I make it safer?"
     assert content_filters.lexical_score(own, "MISCONDUCT")[0] > 0 and mitigated(own)

@@ -1,0 +1,108 @@
+"""Cheap pre-checks for the lexicon's regular expressions.
+
+Python's ``re`` tries an alternation such as ``(?:kill|murder|stab|...)`` at every position of a
+text, so scanning a long document with the lexicon's ~140 rules costs far more than the rules
+ever match. :func:`required_literals` reads a pattern's parse tree and returns strings of which
+any match must contain at least one; ``str.__contains__`` rules out most rules on most texts at a
+fraction of the cost. The gate is sound (a rule it rejects cannot match) for any text whose
+characters lower-case the way ``re``'s IGNORECASE folds them, which holds outside a few exotic
+code points (the long s, the Kelvin sign). Patterns it cannot analyse get no gate (``None``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+try:  # Python 3.11+
+    from re import _constants as _c
+    from re import _parser as _sre_parse
+except ImportError:  # Python 3.10
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+Gate = frozenset[str] | None
+_ATOMIC = getattr(_c, "ATOMIC_GROUP", object())
+_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
+
+
+def _better(a: Gate, b: Gate) -> Gate:
+    """The more selective of two requirements: longest shortest string, then fewer strings."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b, key=lambda g: (min(map(len, g)), -len(g)))
+
+
+def _sequence(items) -> Gate:
+    best: Gate = None
+    run: list[str] = []
+    for op, av in list(items) + [(None, None)]:
+        if op is _c.LITERAL:
+            run.append(chr(av).lower())
+            continue
+        if run:
+            best = _better(best, frozenset(["".join(run)]))
+            run = []
+        if op is _c.SUBPATTERN:
+            best = _better(best, _sequence(av[-1]))
+        elif op is _ATOMIC:
+            best = _better(best, _sequence(av))
+        elif op is _c.BRANCH:
+            best = _better(best, _branch(av[1]))
+        elif op in _REPEATS and av[0] >= 1:
+            best = _better(best, _sequence(av[2]))
+    return best
+
+
+def _branch(alternatives) -> Gate:
+    out: set[str] = set()
+    for alt in alternatives:
+        req = _sequence(alt)
+        if req is None:
+            return None
+        out |= req
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def required_literals(pattern: str, flags: int = 0) -> Gate:
+    """Lower-cased strings one of which the lower-cased text of every match of ``pattern``
+    contains, whatever its case flags (case only decides which texts match, and every match of
+    a literal lower-cases to the lower-cased literal)."""
+    try:
+        return _sequence(_sre_parse.parse(pattern, flags))
+    except Exception:  # noqa: BLE001 - an unanalysable pattern simply gets no gate
+        return None
+
+
+def may_match(gate: Gate, low: str) -> bool:
+    """False only when no string of the gate occurs in ``low``, the lower-cased text (so the
+    pattern cannot match)."""
+    return gate is None or any(s in low for s in gate)
+
+
+class Rule(NamedTuple):
+    """A lexicon pattern compiled for speed: run case-sensitively on the lower-cased text (about
+    twice as fast as IGNORECASE, same matches) behind its literal gate, unless the pattern names
+    capitals itself (``[A-Z]``, ``(?-i:SYSTEM)``): then IGNORECASE on the original text."""
+
+    rx: re.Pattern
+    gate: Gate
+    lowered: bool
+
+    def search(self, text: str, low: str | None = None) -> re.Match | None:
+        """The first match in ``text`` (``low``: its lower-cased copy, if already made)."""
+        low = text.lower() if low is None else low
+        if not may_match(self.gate, low):
+            return None
+        return self.rx.search(low if self.lowered else text)
+
+
+def compile_rule(pattern: str) -> Rule:
+    """Compile a case-insensitive lexicon pattern as a :class:`Rule`."""
+    if re.search(r"[A-Z]", re.sub(r"\\[A-Za-z]", "", pattern)):
+        return Rule(re.compile(pattern, re.IGNORECASE), required_literals(pattern), False)
+    return Rule(re.compile(pattern), required_literals(pattern), True)
