@@ -40,10 +40,10 @@ def api_key(ws=None) -> str:
     key = os.environ.get(API_KEY_ENV)
     if not key:
         raise RuntimeError(
-            f"Live mode: the openai SDK needs a Bedrock API key. Generate a short-term key (Bedrock "
-            f"console > API keys, or `pip install aws-bedrock-token-generator` then "
-            f"`aws_bedrock_token_generator.provide_token(region='{ws.region}')`) and set "
-            f"{API_KEY_ENV} before utils.setup().")
+            f"Live mode: the openai SDK needs a Bedrock API key for {ws.region}. Generate a "
+            f"short-term key (Bedrock console > API keys, or `pip install "
+            f"aws-bedrock-token-generator` then `aws_bedrock_token_generator.provide_token()`) "
+            f"and set {API_KEY_ENV} before utils.setup().")
     return key
 
 

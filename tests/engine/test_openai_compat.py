@@ -284,3 +284,25 @@ def test_calls_are_delivered_to_the_invocation_log(make_client, oa):
     assert chat["output"]["outputBodyJson"]["id"] == done.id
     assert streamed["output"]["outputBodyJson"]["object"] == "response"
     assert refused["errorCode"] == "validation_error" and "output" not in refused
+
+
+# -- utils.openai_compat: the notebook's client in each mode ------------------------------------
+def test_utils_client_offline_and_live_settings(ws, monkeypatch):
+    from utils import openai_compat
+    from utils.setup import Workshop
+
+    assert openai_compat.base_url() == ws.endpoint_url + "/openai/v1"
+    assert openai_compat.model_id() == SOL
+    answer = openai_compat.client(max_retries=0).chat.completions.create(
+        model=openai_compat.model_id(), messages=[{"role": "user", "content": "hi"}])
+    assert answer.choices[0].message.content.startswith("[local engine]")
+    live = Workshop(mode="live", region="eu-central-1")
+    assert openai_compat.base_url(live) == \
+        "https://bedrock-runtime.eu-central-1.amazonaws.com/openai/v1"
+    monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
+    with pytest.raises(RuntimeError, match="needs a Bedrock API key for eu-central-1"):
+        openai_compat.api_key(live)
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-abc")
+    assert openai_compat.environment(live) == {
+        "OPENAI_BASE_URL": "https://bedrock-runtime.eu-central-1.amazonaws.com/openai/v1",
+        "OPENAI_API_KEY": "bedrock-api-key-abc"}
