@@ -34,6 +34,11 @@ def sentences(text: str) -> list[str]:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of :func:`sentences`' pieces in ``text``."""
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=64)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans, pos = [], 0
     for sep in [*_SENT_SPLIT.finditer(text), None]:
         end = sep.start() if sep else len(text)
@@ -43,7 +48,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             spans.append((pos + lead, pos + len(piece.rstrip())))
         if sep:
             pos = sep.end()
-    return spans
+    return tuple(spans)
 
 
 @lru_cache(maxsize=64)

@@ -294,23 +294,30 @@ def warm_up(topics: tuple[Topic, ...] = ()) -> None:
 
 
 _warming: set[tuple[Topic, ...]] = set()
-_predictions: OrderedDict[tuple, dict[str, np.ndarray]] = OrderedDict()
+_predictions: OrderedDict[tuple, np.ndarray] = OrderedDict()  # (topics, unit) -> probabilities
+_PREDICTIONS_MAX = 50_000
 
 
 def predict_units(texts: list[str], embeddings: np.ndarray, topics: tuple[Topic, ...] = ()) -> dict[str, np.ndarray]:
     """label -> probability for each of ``texts`` (the units of one input: the whole text
-    first), cached so that the content filters and the denied topics of one request share a
-    single prediction."""
-    key = (topics, tuple(texts))
-    with _lock:
-        if key in _predictions:
-            _predictions.move_to_end(key)
-            return _predictions[key]
+    first). Each unit's prediction is cached, so the content filters and the denied topics of
+    one request, and the same prompt under several guardrails, share it."""
     m = model(topics)
-    probs = m.predict_features(m.featurizer.transform(texts, embeddings))
-    out = {lab: probs[:, j] for j, lab in enumerate(m.labels)}
+    rows: list[np.ndarray | None] = [None] * len(texts)
     with _lock:
-        _predictions[key] = out
-        while len(_predictions) > 2048:
-            _predictions.popitem(last=False)
-    return out
+        for i, t in enumerate(texts):
+            row = _predictions.get((topics, t))
+            if row is not None:
+                _predictions.move_to_end((topics, t))
+                rows[i] = row
+    missing = [i for i, r in enumerate(rows) if r is None]
+    if missing:
+        probs = m.predict_features(m.featurizer.transform([texts[i] for i in missing],
+                                                          np.asarray(embeddings)[missing]))
+        with _lock:
+            for j, i in enumerate(missing):
+                rows[i] = _predictions[(topics, texts[i])] = probs[j]
+            while len(_predictions) > _PREDICTIONS_MAX:
+                _predictions.popitem(last=False)
+    table = np.vstack(rows) if rows else np.zeros((0, len(m.labels)))
+    return {lab: table[:, j] for j, lab in enumerate(m.labels)}

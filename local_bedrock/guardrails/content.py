@@ -96,7 +96,8 @@ def learned_scores(text: str, categories, topics: tuple = ()) -> dict[str, float
     """Per category, the classifier's probability for the whole text; for PROMPT_ATTACK the
     highest over the text and its longer sentences (see :func:`classifier_units`), since an
     instruction planted in a document is one sentence among many."""
-    text_units = classifier_units(text)
+    # only PROMPT_ATTACK reads the sentences' scores: the other labels score the whole text
+    text_units = classifier_units(text) if "PROMPT_ATTACK" in categories else [text.strip()]
     probs = classifier.predict_units(text_units, embed_units(text_units), topics)
     return {c: float(probs[c.lower()].max() if c == "PROMPT_ATTACK" else probs[c.lower()][0])
             for c in categories}

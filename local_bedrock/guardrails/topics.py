@@ -32,7 +32,6 @@ import numpy as np
 
 from local_bedrock.guardrails import classifier, lexicon
 from local_bedrock.guardrails._text import (
-    classifier_units,
     embed_refs,
     embed_units,
     sentence_spans,
@@ -74,32 +73,34 @@ def lexical_score(text: str, domains: tuple[str, ...]) -> float:
     """The best sentence's sum of matched domain-term weights (each distinct matched word counts,
     at most twice per term), in [0, 1]. Each term scans the whole text once (linear cost) and
     its matches are assigned to sentences by offset."""
+    return max((_domain_score(text, name) for name in domains), default=0.0)
+
+
+@lru_cache(maxsize=256)
+def _domain_score(text: str, name: str) -> float:
+    """:func:`lexical_score` for one domain (cached: several topics share a domain's score)."""
     low = text.lower()
     if len(low) != len(text):  # a rare case mapping changed the length: offsets would not align
-        return max((_sentence_lexical(s, domains) for s in sentences(text) or [text]), default=0.0)
+        return max((_sentence_lexical(s, (name,)) for s in sentences(text) or [text]), default=0.0)
+    d = _DOMAINS[name]
+    terms = [(rule, w) for rule, w in d["terms"] if may_match(rule.gate, low)]
+    if not terms:
+        return 0.0
     spans = sentence_spans(text) or [(0, len(text))]
     starts = [a for a, _ in spans]
-    best = 0.0
-    for name in domains:
-        d = _DOMAINS[name]
-        terms = [(rule, w) for rule, w in d["terms"] if may_match(rule.gate, low)]
-        if not terms:
-            continue
-        allowed = None if d["requires"] is None else _sentences_matching(d["requires"], text, low, spans, starts)
-        if allowed is not None and not allowed:
-            continue
-        totals: dict[int, float] = {}
-        for rule, w in terms:
-            found: dict[int, set[str]] = {}
-            for m in rule.rx.finditer(low if rule.lowered else text):
-                i = bisect_right(starts, m.start()) - 1
-                if i >= 0 and m.end() <= spans[i][1] and (allowed is None or i in allowed):
-                    found.setdefault(i, set()).add(m.group(0).lower())
-            for i, words in found.items():
-                totals[i] = totals.get(i, 0.0) + w * min(2, len(words))
-        if totals:
-            best = max(best, min(max(totals.values()), 2.0) / 2.0)
-    return best
+    allowed = None if d["requires"] is None else _sentences_matching(d["requires"], text, low, spans, starts)
+    if allowed is not None and not allowed:
+        return 0.0
+    totals: dict[int, float] = {}
+    for rule, w in terms:
+        found: dict[int, set[str]] = {}
+        for m in rule.rx.finditer(low if rule.lowered else text):
+            i = bisect_right(starts, m.start()) - 1
+            if i >= 0 and m.end() <= spans[i][1] and (allowed is None or i in allowed):
+                found.setdefault(i, set()).add(m.group(0).lower())
+        for i, words in found.items():
+            totals[i] = totals.get(i, 0.0) + w * min(2, len(words))
+    return min(max(totals.values()), 2.0) / 2.0 if totals else 0.0
 
 
 def _sentences_matching(rule, text: str, low: str, spans, starts) -> set[int]:
@@ -134,7 +135,7 @@ def model_key(topics: list[dict]) -> tuple:
 def learned_scores(text: str, topics: list[dict]) -> list[float]:
     """Per topic, the classifier's probability for the whole text (a short off-topic request
     inside a long message is left to the semantic score's windows)."""
-    plain = classifier_units(text)
+    plain = [text.strip()]
     probs = classifier.predict_units(plain, embed_units(plain), model_key(topics))
     return [float(probs["topic:" + t["name"]][0]) for t in topics]
 

@@ -81,14 +81,20 @@ def to_generation_request(params: dict, model_max: int) -> GenerationRequest:
     )
 
 
-def generate(engine, req: GenerationRequest) -> GenerationResult:
-    """Run the responder (tool selection first when tools are offered), under fault injection."""
+def admit(engine, req: GenerationRequest) -> None:
+    """The checks Bedrock makes before it answers: context window and throttling quotas."""
     input_tokens = responder.count_request_tokens(req)
     model = catalog.find(req.model_id)
     if model is not None and model.context_tokens and input_tokens > model.context_tokens:
         raise validation(f"Input is too long for requested model. The request has {input_tokens} "
                          f"input tokens; {model.model_id} accepts {model.context_tokens}.")
     engine.faults.admit(req.model_id, input_tokens + req.max_tokens)
+
+
+def generate(engine, req: GenerationRequest, admitted: bool = False) -> GenerationResult:
+    """Run the responder (tool selection first when tools are offered), under fault injection."""
+    if not admitted:
+        admit(engine, req)
     start = time.perf_counter()
     engine.faults.first_byte_delay()
     result = None
@@ -128,10 +134,11 @@ def _usage(result: GenerationResult) -> dict:
     return usage
 
 
-def _cached_generate(engine, model, params: dict, req: GenerationRequest) -> GenerationResult:
+def _cached_generate(engine, model, params: dict, req: GenerationRequest,
+                     admitted: bool = False) -> GenerationResult:
     """generate(), with the prompt cache read and written and its prefill latency simulated."""
     use = prompt_cache.cache_of(engine).account(model, params)
-    result = generate(engine, req)
+    result = generate(engine, req, admitted)
     if use is not None:
         start = time.perf_counter()
         prompt_cache.prefill_delay(use, result.input_tokens)
@@ -170,7 +177,30 @@ def converse_stream(engine, params: dict) -> dict:
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
         return {"stream": _events_from_output(blocked)}
-    result = _cached_generate(engine, model, params, req)
+    admit(engine, req)  # refusals come back as HTTP errors, before the stream starts
+    if _text_only(params) and req.model_id not in models.CUSTOM_MODELS:
+        return {"stream": _composed_while_streaming(engine, model, params, req)}
+    result, trace = _answer_for_stream(engine, model, params, req)
+    return {"stream": _events(engine, params, req, result, trace)}
+
+
+def _text_only(params: dict) -> bool:
+    """No images, documents or videos: nothing the responder could still refuse mid-stream."""
+    return all(not ({"image", "document", "video"} & set(block))
+               for m in params.get("messages") or [] for block in m.get("content") or [])
+
+
+def _composed_while_streaming(engine, model, params: dict, req: GenerationRequest) -> Iterator[dict]:
+    """messageStart leaves at once and the answer is composed after it, so the first event does
+    not wait for a long document to be read (as live, where it precedes the first token)."""
+    yield {"messageStart": {"role": "assistant"}}
+    result, trace = _answer_for_stream(engine, model, params, req)
+    yield from _events(engine, params, req, result, trace, started=True)
+
+
+def _answer_for_stream(engine, model, params: dict, req: GenerationRequest) -> tuple[GenerationResult, dict | None]:
+    """The answer and, with a guardrail, its checked form and trace."""
+    result = _cached_generate(engine, model, params, req, admitted=True)
     trace = None
     if params.get("guardrailConfig"):  # the whole answer is checked before it streams (sync mode)
         checked = engine.guardrail_output(params, req, {
@@ -181,13 +211,14 @@ def converse_stream(engine, params: dict) -> dict:
         result.tool_uses = [b["toolUse"] for b in blocks if "toolUse" in b]
         result.stop_reason = checked["stopReason"]
         trace = checked.get("trace")
-    return {"stream": _events(engine, params, req, result, trace)}
+    return result, trace
 
 
 def _events(engine, params: dict, req: GenerationRequest, result: GenerationResult,
-            trace: dict | None = None) -> Iterator[dict]:
+            trace: dict | None = None, started: bool = False) -> Iterator[dict]:
     start = time.perf_counter()
-    yield {"messageStart": {"role": "assistant"}}
+    if not started:
+        yield {"messageStart": {"role": "assistant"}}
     index = 0
     if result.text:
         for piece in split_tokens(result.text):

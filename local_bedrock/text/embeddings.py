@@ -72,16 +72,60 @@ def _unpadded_tokenizer():
     return tok
 
 
+SMALL_GATHER = 4096  # tokens
+CHUNK_CHARS = 4000  # BPE over one very long string grows faster than its length
+
+
+def _chunks(text: str) -> list[str]:
+    """``text`` cut before spaces into pieces of at most about CHUNK_CHARS characters."""
+    out, i = [], 0
+    while i < len(text):
+        j = min(len(text), i + CHUNK_CHARS)
+        if j < len(text):
+            k = text.rfind(" ", i + 1, j)
+            j = k if k > i else j
+        out.append(text[i:j])
+        i = j
+    return out
+
+
+def _token_ids(texts: list[str]) -> list[list[int]]:
+    """Token ids of each text; long texts are encoded in pieces cut at spaces (the piece's
+    leading lone "▁" dropped), which gives the whole text's ids but for rare merges."""
+    pieces, owner = [], []
+    for n, t in enumerate(texts):
+        parts = _chunks(t) if len(t) > CHUNK_CHARS else [t]
+        pieces += parts
+        owner += [n] * len(parts)
+    tok = _unpadded_tokenizer()
+    if len(pieces) == 1:  # encode_batch's thread pool costs more than one short text
+        return [tok.encode(pieces[0], add_special_tokens=False).ids]
+    space = tok.token_to_id("\u2581")
+    out: list[list[int]] = [[] for _ in texts]
+    for k, (piece, enc) in enumerate(zip(pieces, tok.encode_batch(pieces, add_special_tokens=False))):
+        ids = enc.ids
+        if k and owner[k - 1] == owner[k] and piece.startswith(" ") and ids[:1] == [space]:
+            ids = ids[1:]
+        out[owner[k]] += ids
+    return out
+
+
 def _mean_pool(texts: list[str]) -> np.ndarray:
     """WordLlama's average pooling computed without padding, as a sparse (texts x vocabulary)
     token-count matrix times the embedding table: cost linear in the total number of tokens."""
     from scipy.sparse import csr_matrix
 
     table = _model().embedding
-    ids_per_text = [e.ids for e in _unpadded_tokenizer().encode_batch(texts, add_special_tokens=False)]
+    ids_per_text = _token_ids(texts)
     lengths = np.fromiter(map(len, ids_per_text), dtype=np.int64, count=len(texts))
     ids = np.fromiter(chain.from_iterable(ids_per_text), dtype=np.int64, count=int(lengths.sum()))
     np.clip(ids, 0, table.shape[0] - 1, out=ids)
+    if ids.size <= SMALL_GATHER:  # a few short texts: gathering rows beats building a sparse matrix
+        sums = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+        rows = np.flatnonzero(lengths)
+        if rows.size:
+            sums[rows] = np.add.reduceat(table[ids], np.concatenate([[0], np.cumsum(lengths[rows])[:-1]]), axis=0)
+        return sums / np.maximum(lengths, 1)[:, None].astype(np.float32)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     counts = csr_matrix((np.ones(ids.size, dtype=np.float32), ids, indptr),
                         shape=(len(texts), table.shape[0]))

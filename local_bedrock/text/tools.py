@@ -37,6 +37,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -211,6 +212,13 @@ def plan(question: str, specs: list[dict], context: str = "") -> list[PlannedCal
     # whole group (with the statements that give details) fills its input
     groups: list[list] = []
     pending = None  # a leading statement waiting for the request after it
+    ranked: dict[str, list[ToolScore]] = {}
+
+    def rank(text: str) -> list[ToolScore]:  # each part is ranked once
+        if text not in ranked:
+            ranked[text] = rank_tools(text, specs)
+        return ranked[text]
+
     for a, b in _split_spans(question) or [(0, len(question))]:
         part = question[a:b]
         if pending is not None:
@@ -218,10 +226,10 @@ def plan(question: str, specs: list[dict], context: str = "") -> list[PlannedCal
         if not _is_request(part) and b < len(question.rstrip()) and not groups:
             pending = a  # "My order X arrived damaged. Please open a ticket": one request
             continue
-        best = rank_tools(part, specs)[0]
+        best = rank(part)[0]
         if groups:
             start, _, selector = groups[-1]
-            prev_best = rank_tools(selector, specs)[0]
+            prev_best = rank(selector)[0]
             if prev_best.score < THRESHOLD:
                 groups[-1] = [start, b, question[start:b]]
                 continue
@@ -236,7 +244,7 @@ def plan(question: str, specs: list[dict], context: str = "") -> list[PlannedCal
     calls: list[PlannedCall] = []
     for a, b, selector in groups:
         text = question[a:b]
-        best = rank_tools(selector, specs)[0]
+        best = rank(selector)[0]
         if best.score < THRESHOLD:
             continue
         spec = by_name[best.name]
@@ -564,8 +572,15 @@ def _near_keyword(text: str, number: tuple[float, int, str], keys: set[str]) -> 
         return False
     start = number[1]
     end = start + len(number[2])
-    before = _WORD.findall(text[:start].lower())[-3:]
-    after = _WORD.findall(text[end:].lower())[:3]
+    # a window of 300 characters either side holds the 3 nearest words (the 4th found shows
+    # that a word cut at the window's edge is not among them); else read to the text's edge
+    before = _WORD.findall(text[max(0, start - 300):start].lower())
+    if len(before) < 4:
+        before = _WORD.findall(text[:start].lower())
+    after = _WORD.findall(text[end:end + 300].lower())
+    if len(after) < 4:
+        after = _WORD.findall(text[end:].lower())
+    before, after = before[-3:], after[:3]
     near = {_stem(w) for w in before + after}
     return bool(near & {_stem(k) for k in keys})
 
@@ -793,9 +808,10 @@ def _words_of(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-def _content_words(text: str) -> set[str]:
-    return {_stem(w) for w in _words_of(text) if w not in _STOP and len(w) > 1
-            and not w.isdigit()}
+@lru_cache(maxsize=8192)
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _words_of(text) if w not in _STOP and len(w) > 1
+                     and not w.isdigit())
 
 
 def _tool_sentence(spec: dict) -> str:
