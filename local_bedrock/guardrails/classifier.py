@@ -96,6 +96,7 @@ class Featurizer:
         self.vocab = {g: i for i, g in enumerate(sorted(g for g, c in counts.items() if c >= min_df))}
         self.embedding_weight = EMBEDDING_WEIGHT if embedding_weight is None else embedding_weight
         self._train_texts, self._train_grams = list(texts), grams
+        self._grams_of: dict[str, tuple[tuple[int, float], ...]] = {}
 
     def ngram_matrix(self, texts: list[str]) -> sparse.csr_matrix:
         """Weighted n-gram features (:func:`ngrams`), each row scaled to unit length."""
@@ -103,18 +104,46 @@ class Featurizer:
 
         same = list(texts) == self._train_texts
         vocab, indptr, cols, vals = self.vocab, [0], [], []
-        for gs in self._train_grams if same else map(ngrams, texts):
-            for g, v in gs.items():
-                i = vocab.get(g)
-                if i is not None:
-                    cols.append(i)
-                    vals.append(v)
+        for feats in (self._train_features() if same else map(self._features, texts)):
+            cols += feats.keys()
+            vals += feats.values()
             indptr.append(len(cols))
         m = sparse.csr_matrix((np.array(vals), np.array(cols, dtype=np.int64), np.array(indptr)),
                               shape=(len(indptr) - 1, len(vocab)))
         norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
         m.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(m.indptr))
         return m
+
+    def _train_features(self):
+        for gs in self._train_grams:
+            yield {i: v for g, v in gs.items() if (i := self.vocab.get(g)) is not None}
+
+    def _features(self, text: str) -> dict[int, float]:
+        """:func:`ngrams` of ``text`` as vocabulary columns, each word's char-grams looked up
+        once per featurizer (a long document repeats its words in every sentence)."""
+        vocab = self.vocab
+        words = _WORD.findall(normalise(text))
+        feats = {}
+        for key in [w + "|" for w in words if w not in STOPWORDS] + \
+                   [a + " " + b + "|" for a, b in zip(words, words[1:])]:
+            i = vocab.get(key)
+            if i is not None:
+                feats[i] = 1.0
+        for w in set(words):
+            if w not in STOPWORDS:
+                for i, share in self._word_grams(w):
+                    feats[i] = feats.get(i, 0.0) + share
+        return feats
+
+    def _word_grams(self, word: str) -> tuple[tuple[int, float], ...]:
+        cached = self._grams_of.get(word)
+        if cached is None:
+            grams = _char_grams(word)
+            share = CHAR_WEIGHT / len(grams)
+            cached = tuple((i, share) for g in grams if (i := self.vocab.get(g)) is not None)
+            if len(self._grams_of) < 200_000:
+                self._grams_of[word] = cached
+        return cached
 
     def transform(self, texts: list[str], emb: np.ndarray | None = None) -> sparse.csr_matrix:
         """Rows of [embedding * weight | n-gram features], as one sparse matrix (sparse

@@ -2,9 +2,9 @@
 
 Python's ``re`` tries an alternation such as ``(?:kill|murder|stab|...)`` at every position of a
 text, so scanning a long document with the lexicon's ~140 rules costs far more than the rules
-ever match. :func:`required_literals` reads a pattern's parse tree and returns strings of which
-any match must contain at least one; ``str.__contains__`` rules out most rules on most texts at a
-fraction of the cost. The gate is sound (a rule it rejects cannot match) for any text whose
+ever match. :func:`required_literals` reads a pattern's parse tree and returns sets of strings
+such that every match contains a string of each set; ``str.__contains__`` rules out most rules
+on most texts at a fraction of the cost. The gate is sound (a rule it rejects cannot match) for any text whose
 characters lower-case the way ``re``'s IGNORECASE folds them, which holds outside a few exotic
 code points (the long s, the Kelvin sign). Patterns it cannot analyse get no gate (``None``).
 """
@@ -22,66 +22,69 @@ except ImportError:  # Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-Gate = frozenset[str] | None
+Need = frozenset[str]  # one of these strings must occur
+Gate = tuple[Need, ...] | None  # every need must be met (None: no gate)
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", object())
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
 
 
-def _better(a: Gate, b: Gate) -> Gate:
-    """The more selective of two requirements: longest shortest string, then fewer strings."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b, key=lambda g: (min(map(len, g)), -len(g)))
+def _best(needs: list[Need]) -> Need | None:
+    """The most selective single need: longest shortest string, then fewest strings."""
+    return max(needs, key=lambda g: (min(map(len, g)), -len(g))) if needs else None
 
 
-def _sequence(items) -> Gate:
-    best: Gate = None
+def _sequence(items) -> list[Need]:
+    """Every need of a sequence (all must hold for a match)."""
+    needs: list[Need] = []
     run: list[str] = []
     for op, av in list(items) + [(None, None)]:
         if op is _c.LITERAL:
             run.append(chr(av).lower())
             continue
         if run:
-            best = _better(best, frozenset(["".join(run)]))
+            needs.append(frozenset(["".join(run)]))
             run = []
         if op is _c.SUBPATTERN:
-            best = _better(best, _sequence(av[-1]))
+            needs += _sequence(av[-1])
         elif op is _ATOMIC:
-            best = _better(best, _sequence(av))
+            needs += _sequence(av)
         elif op is _c.BRANCH:
-            best = _better(best, _branch(av[1]))
+            need = _branch(av[1])
+            if need is not None:
+                needs.append(need)
         elif op in _REPEATS and av[0] >= 1:
-            best = _better(best, _sequence(av[2]))
-    return best
+            needs += _sequence(av[2])
+    return needs
 
 
-def _branch(alternatives) -> Gate:
+def _branch(alternatives) -> Need | None:
+    """One need for an alternation: each alternative's most selective need, pooled."""
     out: set[str] = set()
     for alt in alternatives:
-        req = _sequence(alt)
-        if req is None:
+        need = _best(_sequence(alt))
+        if need is None:
             return None
-        out |= req
+        out |= need
     return frozenset(out)
 
 
 @lru_cache(maxsize=4096)
 def required_literals(pattern: str, flags: int = 0) -> Gate:
-    """Lower-cased strings one of which the lower-cased text of every match of ``pattern``
-    contains, whatever its case flags (case only decides which texts match, and every match of
+    """Sets of lower-cased strings such that the lower-cased text of every match of ``pattern``
+    contains a string of each set, whatever its case flags (case only decides which texts match, and every match of
     a literal lower-cases to the lower-cased literal)."""
     try:
-        return _sequence(_sre_parse.parse(pattern, flags))
+        needs = _sequence(_sre_parse.parse(pattern, flags))
     except Exception:  # noqa: BLE001 - an unanalysable pattern simply gets no gate
         return None
+    # the most selective needs first: a text usually fails the first one checked
+    return tuple(sorted(set(needs), key=lambda g: (-min(map(len, g)), len(g)))) or None
 
 
 def may_match(gate: Gate, low: str) -> bool:
-    """False only when no string of the gate occurs in ``low``, the lower-cased text (so the
-    pattern cannot match)."""
-    return gate is None or any(s in low for s in gate)
+    """False only when some need of the gate has none of its strings in ``low``, the lower-cased
+    text (so the pattern cannot match)."""
+    return gate is None or all(any(s in low for s in need) for need in gate)
 
 
 class Rule(NamedTuple):
