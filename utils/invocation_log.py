@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from botocore.eventstream import EventStream
 from botocore.response import StreamingBody
 
 from local_bedrock.hooks import install_global, uninstall_global
@@ -151,8 +152,9 @@ def _guardrail(params: dict, body: Any) -> dict | None:
             "action": "INTERVENED" if intervened else "NONE"}
 
 
-class LoggedStream:
-    """Wraps a response event stream; logs the call once the stream has been read."""
+class LoggedStream(EventStream):
+    """Wraps a response event stream; logs the call once the stream has been read. An
+    EventStream itself, so type checks (OpenTelemetry's botocore instrumentation) still match."""
 
     def __init__(self, inner, logger: InvocationLogger, operation: str, state: dict, parsed: dict):
         self._inner, self._logger, self._op = inner, logger, operation
@@ -194,6 +196,11 @@ class LoggedStream:
 
     def close(self) -> None:
         self._inner.close()
+
+    def __getattr__(self, name: str) -> Any:  # the rest of EventStream's API, from the stream
+        if name == "_inner":
+            raise AttributeError(name)
+        return getattr(self._inner, name)
 
 
 def read_logs(log_dir: str | os.PathLike | None = None) -> list[dict]:
