@@ -36,16 +36,16 @@ else
 endif
 # the repo on the venv's path (what `pip install -e .` does, without a build and its warnings)
 	$(PY) -c "import site, sys; open(site.getsitepackages()[0] + '/bedrock_workshop.pth', 'w').write(sys.argv[1] + '\n')" $(CURDIR)
-	$(PY) -m ipykernel install --user --name bedrock-workshop --display-name "Bedrock workshop" \
-		--env PYTHONPATH $(CURDIR) > /dev/null
+# this clone's kernel, in its own venv and named for its path (scripts/kernel.py)
+	$(PY) -m scripts.kernel > /dev/null
 	$(PY) -m utils.doctor
 	touch $(STAMP)
 
 install: $(STAMP)
 
 lab: install  ## JupyterLab on the embedded offline engine (WORKSHOP_MODE=live to use AWS)
-	WORKSHOP_MODE=$${WORKSHOP_MODE:-offline} $(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) \
-		$$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+# re-registers this clone's kernel if it points elsewhere; opens 00_prerequisites/01 (scripts/lab.py)
+	$(PY) -m scripts.lab $(LAB_ARGS)
 
 test: install $(KERNEL_CONFIG)  ## unit tests + every notebook executed by nbval, offline
 	$(TEST_ENV) $(PY) -m pytest -p nbval -q tests $(NOTEBOOKS) $(NBVAL)
