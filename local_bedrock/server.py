@@ -18,6 +18,7 @@ boto3 clients at once, with streams; `benchmarks/server_load.py`):
 
 from __future__ import annotations
 
+import html
 import socket
 import threading
 import time
@@ -43,6 +44,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
+        if split.path == "/" and self.command in ("GET", "HEAD") and not self.headers["Authorization"]:
+            self._send_page(root_page(self.engine))  # a person who clicked the banner's link
+            return
         request = Request(self.command, split.path, split.query, dict(self.headers.items()), body)
         response = self.engine.handle(request)
         self.send_response(response.status)
@@ -68,10 +72,41 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
+    def _send_page(self, page: str) -> None:
+        data = page.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.wfile.flush()
+
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
     def log_message(self, format: str, *args) -> None:  # quiet: the workshop logs calls itself
         pass
+
+
+def root_page(engine: Engine) -> str:
+    """What a browser sees at the engine's address (an unsigned GET /; AWS calls are signed)."""
+    by_service: dict[str, list[str]] = {}
+    for service, operation in sorted(engine.handlers):
+        by_service.setdefault(service, []).append(operation)
+    rows = "".join(f"<li><b>{html.escape(s)}</b>: {html.escape(', '.join(ops))}</li>"
+                   for s, ops in by_service.items())
+    return ("<!doctype html><meta charset='utf-8'><title>Local Bedrock engine</title>"
+            "<h1>Local Bedrock engine (the workshop's offline mode)</h1>"
+            "<p>This address is the workshop's local engine. It answers Bedrock API calls from "
+            "boto3 and the AWS CLI (<code>AWS_ENDPOINT_URL</code> points here); it is "
+            "deterministic, <b>not a model</b>, and makes no AWS calls. Its answers appear in "
+            "your notebook; there is nothing else to browse.</p>"
+            f"<p>Region: {html.escape(engine.region)}. Health: "
+            "<a href='/_engine/health'>/_engine/health</a>; fault injection: "
+            "<a href='/_engine/faults'>/_engine/faults</a>. How it works and what it does not "
+            "serve: <code>00_prerequisites/03_offline_engine.ipynb</code>. Services moto "
+            "implements (S3, CloudWatch, Logs, IAM, STS, Bedrock resources) are answered too.</p>"
+            f"<p>Bedrock operations it implements itself:</p><ul>{rows}</ul>")
 
 
 class _ThreadingServer(ThreadingHTTPServer):
