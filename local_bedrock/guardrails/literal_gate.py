@@ -87,6 +87,55 @@ def may_match(gate: Gate, low: str) -> bool:
     return gate is None or all(any(s in low for s in need) for need in gate)
 
 
+_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")  # "(?i)" must stay first
+
+
+def _first(items) -> set[str] | None:
+    """The characters a match of this sequence can start with (None: any, or unknown)."""
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _c.LITERAL:
+            return {chr(av)}
+        if op is _c.IN:
+            out: set[str] = set()
+            for kind, val in av:
+                if kind is _c.LITERAL:
+                    out.add(chr(val))
+                elif kind is _c.RANGE and val[1] - val[0] < 64:
+                    out.update(map(chr, range(val[0], val[1] + 1)))
+                else:
+                    return None
+            return out
+        if op is _c.BRANCH:
+            out = set()
+            for alt in av[1]:
+                sub = _first(alt)
+                if sub is None:
+                    return None
+                out |= sub
+            return out
+        if op is _c.SUBPATTERN and not av[1] and not av[2]:
+            return _first(av[-1])
+        if op in _REPEATS and av[0] >= 1:
+            return _first(av[2])
+        return None
+    return None
+
+
+@lru_cache(maxsize=4096)
+def first_chars(pattern: str) -> str | None:
+    """A character class every match of ``pattern`` (no flags) starts with, if small."""
+    try:
+        chars = _first(_sre_parse.parse(pattern, 0))
+    except Exception:  # noqa: BLE001
+        return None
+    if not chars or len(chars) > 24:
+        return None
+    return "[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]"
+
+
 class Rule(NamedTuple):
     """A lexicon pattern compiled for speed: run case-sensitively on the lower-cased text (about
     twice as fast as IGNORECASE, same matches) behind its literal gate, unless the pattern names
@@ -108,4 +157,6 @@ def compile_rule(pattern: str) -> Rule:
     """Compile a case-insensitive lexicon pattern as a :class:`Rule`."""
     if re.search(r"[A-Z]", re.sub(r"\\[A-Za-z]", "", pattern)):
         return Rule(re.compile(pattern, re.IGNORECASE), required_literals(pattern), False)
-    return Rule(re.compile(pattern), required_literals(pattern), True)
+    head = first_chars(pattern)  # "(?=[yit])\\b(?:your|its|the)": ~3x faster to scan than "\\b(?:..."
+    fast = f"(?={head}){pattern}" if head and not _GLOBAL_FLAGS.match(pattern) else pattern
+    return Rule(re.compile(fast), required_literals(pattern), True)
