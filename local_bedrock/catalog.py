@@ -11,8 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from local_bedrock.catalog_models import CHECKED, MODELS  # noqa: F401  (re-exported)
-from local_bedrock.model_types import CacheSpec, Caps, Lifecycle, Model, Route  # noqa: F401
+from local_bedrock.catalog_models import (  # noqa: F401  (re-exported)
+    CHECKED,
+    LATENCY_MODES,
+    MODELS,
+    SERVICE_TIERS,
+)
+from local_bedrock.model_types import (  # noqa: F401
+    CacheSpec,
+    Caps,
+    Lifecycle,
+    Model,
+    Route,
+    TierSpec,
+)
 
 DEFAULT_REGION = "us-east-1"
 WORKSHOP_REGIONS = ("us-east-1", "us-west-2", "eu-central-1", "ap-southeast-2")
@@ -97,16 +109,36 @@ def invocation_arns(model: Model, region: str, account: str) -> list[str]:
 
 
 def cost_usd(model_id: str, input_tokens: int, output_tokens: int, cache_read_tokens: int = 0,
-             cache_write_tokens: int = 0) -> float:
+             cache_write_tokens: int = 0, service_tier: str = "default",
+             latency: str = "standard") -> float:
     """On-demand cost of one call from the registry's prices (0.0 for unknown ids).
-    `input_tokens` excludes cached tokens, as Bedrock's usage reports them."""
+    `input_tokens` excludes cached tokens, as Bedrock's usage reports them; `service_tier` and
+    `latency` (the tier and latency mode that served the call) scale the token prices."""
     m = find(model_id)
     if m is None:
         return 0.0
+    tier, mode = tier_spec(service_tier), latency_spec(latency)
+    f_in = tier.input_price_factor * mode.input_price_factor
+    f_out = tier.output_price_factor * mode.output_price_factor
     read = m.cache_read_price if m.cache_read_price is not None else m.input_price
     write = m.cache_write_price if m.cache_write_price is not None else m.input_price
-    return (input_tokens * m.input_price + output_tokens * m.output_price
-            + cache_read_tokens * read + cache_write_tokens * write) / 1000
+    return (f_in * (input_tokens * m.input_price + cache_read_tokens * read
+                    + cache_write_tokens * write) + f_out * output_tokens * m.output_price) / 1000
+
+
+def tier_spec(service_tier: str | None) -> TierSpec:
+    """The registry's facts for a serviceTier type ("default" when absent or unknown)."""
+    return SERVICE_TIERS.get(service_tier or "default", SERVICE_TIERS["default"])
+
+
+def latency_spec(latency: str | None) -> TierSpec:
+    """The registry's facts for a performanceConfig latency ("standard" when absent)."""
+    return LATENCY_MODES.get(latency or "standard", LATENCY_MODES["standard"])
+
+
+def service_tiers(model: Model) -> tuple[str, ...]:
+    """The serviceTier values a model accepts on demand ("default" is always one)."""
+    return ("default", *(t for t in model.caps.service_tiers if t != "default"))
 
 
 def days_to_change(model: Model, today: dt.date) -> tuple[str, int] | None:

@@ -21,11 +21,51 @@ from __future__ import annotations
 
 import dataclasses
 
-from local_bedrock.model_types import CacheSpec, Caps, Lifecycle, Model, Route
+from local_bedrock.model_types import CacheSpec, Caps, Lifecycle, Model, Route, TierSpec
 
 CHECKED = "2026-12-07"
 _DOCS = "https://docs.aws.amazon.com/bedrock/latest/userguide/"
 _LIFECYCLE = _DOCS + "model-lifecycle.html"
+
+# -- service tiers and latency-optimized inference (checked 2026-12-07) ---------------------------
+# service-tiers-inference.html: serviceTier priority | default | flex (| reserved, with a
+# reservation); "default" is the Standard tier; the on-demand quota is shared by priority, default
+# and flex; the tier that served a request is in the API response, and CloudWatch has the
+# dimensions ModelId, ServiceTier and ResolvedServiceTier. Priority: "up to 25% better output
+# tokens per second" than Standard for most models (what's-new post, 2025-11-18); Flex: "longer
+# processing times", lower priority under load. Prices are not on those pages: priority ~1.75x
+# and flex ~0.5x the standard token price are what a public file read from the AWS Price List API
+# for Nova (2026-09-01) and an AWS re:Invent 2025 session (AIM3304, "Flex ... 50% discount") give;
+# an AWS solutions sample says "~25% more" for Priority. Check the pricing page per model.
+# latency-optimized-inference.html (preview): performanceConfig latency standard | optimized;
+# "significantly reduced latency", no figure; over its usage quota a request is served (and
+# billed) at standard latency. Its price (Nova Pro $1.00/$4.00 per 1M vs $0.80/$3.20, 1.25x) is
+# from a public model table, not an AWS page. The pace factors below are the engine's stand-ins
+# for behaviour the docs describe without numbers; priority's 0.8 is 1/1.25 from "25% better OTPS".
+_TIERS_PAGE = _DOCS + "service-tiers-inference.html"
+_TIER_PRICES = ("price: public reads of the AWS Price List API (Nova, 2026-09-01) and re:Invent "
+                "2025 AIM3304; not on the AWS pages read")
+SERVICE_TIERS: dict[str, TierSpec] = {
+    "default": TierSpec("default", source=_TIERS_PAGE),
+    "priority": TierSpec("priority", 1.75, 1.75, token_pace_factor=0.8, source=_TIERS_PAGE,
+                         note=_TIER_PRICES + "; pace: 'up to 25% better OTPS'"),
+    "flex": TierSpec("flex", 0.5, 0.5, token_pace_factor=1.25, first_byte_factor=2.0,
+                     source=_TIERS_PAGE,
+                     note=_TIER_PRICES + "; pace: engine stand-in for 'longer processing times'"),
+}
+LATENCY_MODES: dict[str, TierSpec] = {
+    "standard": TierSpec("standard", source=_DOCS + "latency-optimized-inference.html"),
+    "optimized": TierSpec("optimized", 1.25, 1.25, token_pace_factor=0.6, first_byte_factor=0.6,
+                          source=_DOCS + "latency-optimized-inference.html",
+                          note="price: Nova Pro's latency-optimized rate in a public model table; "
+                               "pace: engine stand-in for 'significantly reduced latency'"),
+}
+# Token burndown (quotas-token-burndown.html): "The burndown rate for the following models is 5x
+# for output tokens (1 output token consumes 5 tokens from your quotas)", a list that starts with
+# Claude Opus 4 and Claude Sonnet 4 under the heading "Token burndown rate for Anthropic Claude 4
+# models" (quotas.html); the rest of the list could not be read. The registry applies 5x to every
+# current Claude (4.x and Haiku 5.5): check the page for the exact model.
+_CLAUDE_BURNDOWN = 5.0
 
 # -- where system inference profiles route (from the model cards' profile tables) ---------------
 _US = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
@@ -91,9 +131,14 @@ MODELS: tuple[Model, ...] = (
           context_tokens=300_000, max_output_tokens=5_000, input_price=0.0008,
           output_price=0.0032, cache_read_price=0.0002, cache_write_price=0.0008,
           lifecycle=Lifecycle("ACTIVE", launch="2024-12-05"),
-          in_region=("us-east-1", "ap-southeast-2"), routes=(US, EU), caps=NOVA_MM,
+          in_region=("us-east-1", "ap-southeast-2"), routes=(US, EU),
+          caps=dataclasses.replace(NOVA_MM, service_tiers=("priority", "flex"),
+                                   latency_optimized=("us-east-1", "us-east-2")),
           customizations=("FINE_TUNING", "DISTILLATION"),
-          source=_DOCS + "model-card-amazon-nova-pro.html"),
+          source=_DOCS + "model-card-amazon-nova-pro.html",
+          note="service tiers: service-tiers-inference.html (priority and flex in us-east-1, "
+               "ap-southeast-2 and more); latency-optimized: latency-optimized-inference.html "
+               "(us-east-1 and us-east-2, through cross-Region inference)"),
     # Nova 2 Lite: inference profiles only (us., eu., global.); prices for the geographic
     # profiles (global: 0.0003 / 0.0025); service tiers priority and flex.
     Model("amazon.nova-2-lite-v1:0", "Nova 2 Lite", "Amazon", "nova",
@@ -101,7 +146,7 @@ MODELS: tuple[Model, ...] = (
           input_price=0.00033, output_price=0.00275,
           lifecycle=Lifecycle("ACTIVE", launch="2025-12-02"), routes=(US, EU, GLOBAL),
           caps=Caps(tool_use=True, streaming_tool_use=True, images=True, documents=True,
-                    reasoning=True, service_tiers=("default", "priority", "flex")),
+                    reasoning=True, service_tiers=("priority", "flex")),
           customizations=("FINE_TUNING",), tags=("current-nova",),
           source=_DOCS + "model-card-amazon-nova-2-lite.html"),
     Model("amazon.nova-premier-v1:0", "Nova Premier", "Amazon", "nova",
@@ -115,6 +160,7 @@ MODELS: tuple[Model, ...] = (
           cache_write_price=0.000125,
           lifecycle=Lifecycle("ACTIVE", launch="2026-10-07", eol_not_before="2027-10-07"),
           routes=(US, EU, AU, JP, GLOBAL), caps=CLAUDE_4, tags=("claude",),
+          output_burndown=_CLAUDE_BURNDOWN,
           source=_DOCS + "model-card-anthropic-claude-haiku-5-5.html",
           note="card: lifecycle, dates, limits; profile ids, prompt caching and prices from "
                "Anthropic's model page and the launch notes (prompts over 100k tokens cost 5x)"),
@@ -123,7 +169,7 @@ MODELS: tuple[Model, ...] = (
           input_price=0.001, output_price=0.005, cache_read_price=0.0001,
           cache_write_price=0.00125,
           lifecycle=Lifecycle("ACTIVE", launch="2025-10-16", eol_not_before="2026-10-01"),
-          routes=(US, EU, GLOBAL),
+          routes=(US, EU, GLOBAL), output_burndown=_CLAUDE_BURNDOWN,
           note="EOL-no-sooner-than date passed: Bedrock may move it to Legacy with 6 months' "
                "notice; Anthropic lists it as legacy on its own platform",
           caps=Caps(tool_use=True, streaming_tool_use=True, images=True, documents=True,
@@ -135,7 +181,7 @@ MODELS: tuple[Model, ...] = (
           input_price=0.005, output_price=0.025, cache_read_price=0.0005,
           cache_write_price=0.00625,
           lifecycle=Lifecycle("ACTIVE", launch="2026-02-05", eol_not_before="2027-02-05"),
-          routes=(GLOBAL,),
+          routes=(GLOBAL,), output_burndown=_CLAUDE_BURNDOWN,
           caps=Caps(tool_use=True, streaming_tool_use=True, images=True, documents=True,
                     reasoning=True, cache=CacheSpec(4096, 4, ("5m", "1h"),
                                                     ("system", "messages", "tools"))),
@@ -193,8 +239,11 @@ MODELS: tuple[Model, ...] = (
     Model("meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", "Meta", "llama",
           context_tokens=128_000, max_output_tokens=2_048, input_price=0.00072,
           output_price=0.00072, lifecycle=Lifecycle("ACTIVE", launch="2024-07-23"),
-          in_region=("us-west-2",), routes=(US,), caps=LLAMA,
-          source=_DOCS + "model-card-meta-llama-3-1-70b-instruct.html"),
+          in_region=("us-west-2",), routes=(US,),
+          caps=dataclasses.replace(LLAMA, latency_optimized=("us-east-2", "us-west-2")),
+          source=_DOCS + "model-card-meta-llama-3-1-70b-instruct.html",
+          note="latency-optimized (us-east-2, us-west-2, through cross-Region inference): "
+               "latency-optimized-inference.html"),
     # ---- Mistral AI
     Model("mistral.pixtral-large-2502-v1:0", "Pixtral Large (25.02)", "Mistral AI", "mistral",
           ("TEXT", "IMAGE"), context_tokens=128_000, max_output_tokens=16_384,
@@ -223,12 +272,14 @@ MODELS: tuple[Model, ...] = (
     *(Model(f"openai.{ident}", name, "OpenAI", "openai", context_tokens=128_000,
             input_price=price_in, output_price=price_out,
             lifecycle=Lifecycle("ACTIVE", launch="2025-08-05"), in_region=("us-west-2",),
-            caps=Caps(tool_use=True), openai_apis=("chat_completions",),
+            caps=Caps(tool_use=True, service_tiers=("priority", "flex")),
+            openai_apis=("chat_completions",),
             source=_DOCS + "model-parameters-openai.html",
             note="not on the pages read: regions (us-west-2 from a published Chat Completions "
                  "example; check the Regional availability page), max output tokens, Converse "
                  "tool use (OpenAI lists function calling), prices (a gateway's table quoting "
-                 "Bedrock's pricing). Responses on bedrock-runtime: no (bedrock-mantle only)")
+                 "Bedrock's pricing). Responses on bedrock-runtime: no (bedrock-mantle only). "
+                 "Service tiers priority and flex: service-tiers-inference.html")
       for ident, name, price_in, price_out in (
           ("gpt-oss-20b-1:0", "gpt-oss-20b", 0.000075, 0.0003),
           ("gpt-oss-120b-1:0", "gpt-oss-120b", 0.00015, 0.0006))),

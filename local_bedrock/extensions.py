@@ -14,6 +14,7 @@ _MODULES = (
     "local_bedrock.batch.responses",  # lab 08: batch inference jobs
     "local_bedrock.evaluation.responses",  # lab 08: evaluation jobs (validated, not run)
     "local_bedrock.observability.responses",  # lab 08: invocation-log delivery, CloudWatch extras
+    "local_bedrock.quotas.responses",  # lab 08: Service Quotas for Bedrock, anomaly detectors
 )
 
 

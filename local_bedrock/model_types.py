@@ -58,8 +58,23 @@ class Caps:
     count_tokens: bool = False
     guardrails: bool = True
     cache: CacheSpec | None = None
-    service_tiers: tuple[str, ...] = ()
-    latency_optimized: bool = False
+    service_tiers: tuple[str, ...] = ()  # serviceTier values besides "default" ("priority", "flex")
+    latency_optimized: tuple[str, ...] = ()  # source regions of performanceConfig latency=optimized
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    """How a service tier or latency-optimized inference prices and paces a call, relative to
+    the standard tier: price factors from the pricing sources named in `source`; the pace factors
+    are the engine's model of the documented behaviour (the docs give no per-model figures)."""
+
+    name: str
+    input_price_factor: float = 1.0
+    output_price_factor: float = 1.0
+    token_pace_factor: float = 1.0  # x the simulated time per output token
+    first_byte_factor: float = 1.0  # x the simulated time before the first byte
+    source: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,8 @@ class Model:
     embedding_dims: tuple[int, ...] = ()
     customizations: tuple[str, ...] = ()  # FINE_TUNING, CONTINUED_PRE_TRAINING, DISTILLATION
     tags: tuple[str, ...] = field(default=())  # workshop roles, e.g. "default-text"
+    # quota tokens one output token consumes at settlement ("burndown rate"; 1 for most models)
+    output_burndown: float = 1.0
     # OpenAI-compatible APIs the model serves on bedrock-runtime's /openai/v1 routes:
     # "chat_completions", "responses" (empty: none, or none documented; the note says which)
     openai_apis: tuple[str, ...] = ()

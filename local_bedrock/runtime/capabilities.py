@@ -12,10 +12,17 @@ Sources, checked 2026-12-07:
   https://docs.aws.amazon.com/bedrock/latest/userguide/latency-optimized-inference.html
 The messages are those Bedrock returns (seen in real responses quoted in public issue threads);
 where none was found, the engine uses Bedrock's general "doesn't support the X field" form.
+Service tiers: "reserved" without a reservation answers "Reservation not found." (a live test
+quoted in NousResearch/hermes-agent#34476); for a tier or latency mode a model or region does not
+offer, Bedrock answers a ValidationException whose text no public source quotes, so the engine
+uses the general form.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from local_bedrock import catalog
 from local_bedrock.catalog import Model
 from local_bedrock.errors import validation
 
@@ -29,6 +36,7 @@ NO_FIELD = "This model doesn't support the {field} field. Remove {field} and try
 NO_CACHE = ("You invoked an unsupported model or your request did not allow prompt caching. See "
             "the documentation for more information.")
 NO_COUNT = "The provided model doesn't support counting tokens."
+NO_RESERVATION = "Reservation not found."
 EXTRA_KEY = ("Malformed input request: #: extraneous key [{key}] is not permitted, please "
              "reformat your input and try again.")
 
@@ -43,8 +51,10 @@ EXTRA_FIELDS = {
 TOOL_CHOICE_ANY = ("anthropic", "nova", "mistral")  # families that take toolChoice any/tool
 
 
-def check_converse(model: Model, params: dict, streaming: bool = False) -> None:
-    """Raise Bedrock's ValidationException for the first feature this model does not serve."""
+def check_converse(model: Model, params: dict, streaming: bool = False,
+                   region: str | None = None) -> "Served":
+    """Raise Bedrock's ValidationException for the first feature this model does not serve
+    (latency-optimized inference is also checked against the calling region when given)."""
     caps = model.caps
     if params.get("system") and any("text" in b for b in params["system"]) \
             and not caps.system_prompt:
@@ -69,18 +79,50 @@ def check_converse(model: Model, params: dict, streaming: bool = False) -> None:
         if "video" in block and "VIDEO" not in model.input_modalities:
             raise validation(NO_BLOCK.format(kind="video"))
     check_cache_points(model, params)
-    tier = (params.get("serviceTier") or {}).get("type")
-    if tier and tier != "default" and tier not in caps.service_tiers:
-        raise validation(NO_FIELD.format(field="serviceTier"))
-    if (params.get("performanceConfig") or {}).get("latency") == "optimized" \
-            and not caps.latency_optimized:
-        raise validation(NO_FIELD.format(field="performanceConfig.latency"))
+    served = check_tiers(model, (params.get("serviceTier") or {}).get("type"),
+                         (params.get("performanceConfig") or {}).get("latency"), region)
     extra = params.get("additionalModelRequestFields")
     if isinstance(extra, dict):
         allowed = EXTRA_FIELDS.get(model.family, set())
         for key in extra:
             if key not in allowed:
                 raise validation(EXTRA_KEY.format(key=key))
+    return served
+
+
+@dataclass(frozen=True)
+class Served:
+    """The tier and latency mode a request is served with, and how they pace the answer."""
+
+    tier: str | None  # the serviceTier type asked for (None: not asked, the Standard tier)
+    latency: str | None  # the performanceConfig latency asked for (None: not asked)
+    first_byte_factor: float = 1.0
+    token_pace_factor: float = 1.0
+
+    def converse_fields(self) -> dict:
+        """serviceTier / performanceConfig as Converse answers them (only when asked for)."""
+        out: dict = {}
+        if self.tier:
+            out["serviceTier"] = {"type": self.tier}
+        if self.latency:
+            out["performanceConfig"] = {"latency": self.latency}
+        return out
+
+
+def check_tiers(model: Model, tier: str | None, latency: str | None,
+                region: str | None = None) -> Served:
+    """Refuse a service tier or latency mode the model (or region) does not offer, as Bedrock
+    does; else how the request is served (factors from the registry's tier facts)."""
+    if tier == "reserved":
+        raise validation(NO_RESERVATION)
+    if tier and tier not in catalog.service_tiers(model):
+        raise validation(NO_FIELD.format(field="serviceTier"))
+    if latency == "optimized" and (not model.caps.latency_optimized or (
+            region is not None and region not in model.caps.latency_optimized)):
+        raise validation(NO_FIELD.format(field="performanceConfig.latency"))
+    t, mode = catalog.tier_spec(tier), catalog.latency_spec(latency)
+    return Served(tier, latency, t.first_byte_factor * mode.first_byte_factor,
+                  t.token_pace_factor * mode.token_pace_factor)
 
 
 def cache_points(params: dict) -> list[tuple[str, dict]]:

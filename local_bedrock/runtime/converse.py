@@ -72,13 +72,16 @@ def to_generation_request(params: dict, model_max: int) -> GenerationRequest:
         except EngineError as exc:
             raise validation(f"outputConfig.textFormat.structure.jsonSchema.schema: "
                              f"{exc.message}") from None
-    return GenerationRequest(
+    req = GenerationRequest(
         model_id=params["modelId"],
         messages=[Turn(m["role"], m["content"]) for m in messages],
         system=system, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
         stop_sequences=cfg.get("stopSequences") or [], tools=tools,
         tool_choice=tool_cfg.get("toolChoice"), json_schema=schema,
     )
+    # quota admission reserves maxTokens, or the model's maximum when the request sets none
+    req.reserve_tokens = max_tokens if "maxTokens" in cfg else (model_max or max_tokens)  # type: ignore[attr-defined]
+    return req
 
 
 def admit(engine, req: GenerationRequest) -> None:
@@ -88,7 +91,8 @@ def admit(engine, req: GenerationRequest) -> None:
     if model is not None and model.context_tokens and input_tokens > model.context_tokens:
         raise validation(f"Input is too long for requested model. The request has {input_tokens} "
                          f"input tokens; {model.model_id} accepts {model.context_tokens}.")
-    engine.faults.admit(req.model_id, input_tokens + req.max_tokens)
+    reserve = getattr(req, "reserve_tokens", req.max_tokens)
+    req.quota_ticket = engine.faults.admit(req.model_id, input_tokens + reserve)  # type: ignore[attr-defined]
 
 
 def generate(engine, req: GenerationRequest, admitted: bool = False) -> GenerationResult:
@@ -96,7 +100,8 @@ def generate(engine, req: GenerationRequest, admitted: bool = False) -> Generati
     if not admitted:
         admit(engine, req)
     start = time.perf_counter()
-    engine.faults.first_byte_delay()
+    served = getattr(req, "served", None)
+    engine.faults.first_byte_delay(served.first_byte_factor if served else 1.0)
     result = None
     if req.tools:
         from local_bedrock.text import tools as tool_use
@@ -108,7 +113,15 @@ def generate(engine, req: GenerationRequest, admitted: bool = False) -> Generati
     if result is None:
         result = responder.respond(req)
     result.latency_ms = int((time.perf_counter() - start) * 1000)
+    engine.faults.settle(getattr(req, "quota_ticket", None), result.input_tokens,
+                         result.output_tokens)
     return result
+
+
+def _pace(req: GenerationRequest) -> float:
+    """The per-token pace factor of the service tier / latency mode the request is served with."""
+    served = getattr(req, "served", None)
+    return served.token_pace_factor if served else 1.0
 
 
 def _content(result: GenerationResult) -> list[dict[str, Any]]:
@@ -150,18 +163,20 @@ def _cached_generate(engine, model, params: dict, req: GenerationRequest,
 def converse(engine, params: dict) -> dict:
     """Converse: the whole answer at once."""
     model = models.resolve(params["modelId"], converse=True, engine=engine)
-    capabilities.check_converse(model, params)
+    served = capabilities.check_converse(model, params, region=engine.call_region)
     req = to_generation_request(params, model.max_output_tokens)
+    req.served = served  # type: ignore[attr-defined]
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
         return blocked
     result = _cached_generate(engine, model, params, req)
-    engine.faults.token_delay(result.output_tokens)
+    engine.faults.token_delay(result.output_tokens, served.token_pace_factor)
     out = {
         "output": {"message": {"role": "assistant", "content": _content(result)}},
         "stopReason": result.stop_reason,
         "usage": _usage(result),
         "metrics": {"latencyMs": max(result.latency_ms, 1)},
+        **served.converse_fields(),
     }
     note = getattr(result, "note", None)  # the real models send no additionalModelResponseFields
     if note:
@@ -172,8 +187,9 @@ def converse(engine, params: dict) -> dict:
 def converse_stream(engine, params: dict) -> dict:
     """ConverseStream: the same answer as events, paced by the fault config's per-token delay."""
     model = models.resolve(params["modelId"], converse=True, streaming=True, engine=engine)
-    capabilities.check_converse(model, params, streaming=True)
+    served = capabilities.check_converse(model, params, streaming=True, region=engine.call_region)
     req = to_generation_request(params, model.max_output_tokens)
+    req.served = served  # type: ignore[attr-defined]
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
         return {"stream": _events_from_output(blocked)}
@@ -221,8 +237,9 @@ def _events(engine, params: dict, req: GenerationRequest, result: GenerationResu
         yield {"messageStart": {"role": "assistant"}}
     index = 0
     if result.text:
+        pace = _pace(req)
         for piece in split_tokens(result.text):
-            engine.faults.token_delay(1)
+            engine.faults.token_delay(1, pace)
             yield {"contentBlockDelta": {"delta": {"text": piece}, "contentBlockIndex": index}}
         yield {"contentBlockStop": {"contentBlockIndex": index}}
         index += 1
@@ -239,6 +256,9 @@ def _events(engine, params: dict, req: GenerationRequest, result: GenerationResu
     meta = {"usage": _usage(result), "metrics": {"latencyMs": max(latency, 1)}}
     if trace:
         meta["trace"] = trace
+    served = getattr(req, "served", None)
+    if served is not None:
+        meta.update(served.converse_fields())
     yield {"metadata": meta}
 
 

@@ -7,7 +7,7 @@ import time
 from typing import Iterator
 
 from local_bedrock.errors import EngineError, validation
-from local_bedrock.runtime import models
+from local_bedrock.runtime import capabilities, models
 from local_bedrock.runtime.converse import generate
 from local_bedrock.text.tokens import split_tokens
 from local_bedrock.wire.validation import load_json
@@ -49,6 +49,7 @@ def invoke_model(engine, params: dict) -> dict:
     from local_bedrock.runtime import providers
 
     model = models.resolve(params["modelId"], engine=engine)
+    served = _served(engine, model, params)
     body = _body(params)
     start = time.perf_counter()
     if model.family in EMBED_FAMILIES:
@@ -64,13 +65,20 @@ def invoke_model(engine, params: dict) -> dict:
     else:
         req = providers.parse_text_request(model.model_id, body)
         req.model_id = params["modelId"]
+        req.served = served  # type: ignore[attr-defined]
         result = generate(engine, req)
-        engine.faults.token_delay(result.output_tokens)
+        engine.faults.token_delay(result.output_tokens, served.token_pace_factor)
         out = providers.render_text_response(model.model_id, result)
         in_tok, out_tok = result.input_tokens, result.output_tokens
     latency = int((time.perf_counter() - start) * 1000)
     return {"body": json.dumps(out).encode(), "contentType": "application/json",
-            "_headers": _token_headers(in_tok, out_tok, latency)}
+            "_headers": _token_headers(in_tok, out_tok, latency), **_served_output(served)}
+
+
+def _served(engine, model, params: dict) -> capabilities.Served:
+    """The X-Amzn-Bedrock-Service-Tier / -PerformanceConfig-Latency request headers, checked."""
+    return capabilities.check_tiers(model, params.get("serviceTier"),
+                                    params.get("performanceConfigLatency"), engine.call_region)
 
 
 def invoke_model_stream(engine, params: dict) -> dict:
@@ -80,14 +88,23 @@ def invoke_model_stream(engine, params: dict) -> dict:
     model = models.resolve(params["modelId"], streaming=True, engine=engine)
     if model.family in EMBED_FAMILIES + IMAGE_FAMILIES:
         raise validation("The model is unsupported for streaming.")
+    served = _served(engine, model, params)
     req = providers.parse_text_request(model.model_id, _body(params))
     req.model_id = params["modelId"]
+    req.served = served  # type: ignore[attr-defined]
     result = generate(engine, req)
     chunks = providers.render_stream_chunks(model.model_id, result, split_tokens(result.text))
-    return {"body": _paced(engine, chunks), "contentType": "application/json"}
+    return {"body": _paced(engine, chunks, served.token_pace_factor),
+            "contentType": "application/json", **_served_output(served)}
 
 
-def _paced(engine, chunks: list[dict]) -> Iterator[dict]:
+def _served_output(served: capabilities.Served) -> dict:
+    """serviceTier / performanceConfigLatency output members (response headers) when asked."""
+    return {**({"serviceTier": served.tier} if served.tier else {}),
+            **({"performanceConfigLatency": served.latency} if served.latency else {})}
+
+
+def _paced(engine, chunks: list[dict], pace: float = 1.0) -> Iterator[dict]:
     for chunk in chunks:
-        engine.faults.token_delay(1)
+        engine.faults.token_delay(1, pace)
         yield {"chunk": {"bytes": json.dumps(chunk).encode()}}
