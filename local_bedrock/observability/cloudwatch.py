@@ -10,7 +10,11 @@
   with ``Threshold`` per ``ComparisonOperator``, ALARM when at least ``DatapointsToAlarm`` of them
   breach, OK when enough data does not, ``TreatMissingData`` for periods without data.
   CloudWatch evaluates continuously, once a minute; evaluating on read gives a notebook the same
-  state without waiting. Metric-math and anomaly-detection alarms are not evaluated.
+  state without waiting. Metric-math alarms (``Metrics``) are evaluated the same way, each
+  period's expression computed from its queries' statistics (:mod:`.metric_math`);
+  anomaly-detection alarms are not evaluated;
+* metric math expressions in GetMetricData (moto only copies a series whose id is the whole
+  expression).
 
 Both are patches of moto's classes, applied once per process (moto's state is per process too).
 """
@@ -73,20 +77,70 @@ def evaluate_alarm(alarm, metric_data: list, now: dt.datetime | None = None) -> 
     """(state, reason) of a metric alarm over the stored datums, as CloudWatch would decide."""
     now = now or dt.datetime.now(dt.timezone.utc)
     stat = alarm.extended_statistic or alarm.statistic
-    compare, words = _OPS[alarm.comparison_operator]
-    dims = sorted((d.name, d.value) for d in alarm.dimensions)
-    mine = [p for p in metric_data
-            if p.namespace == alarm.namespace and p.name == alarm.metric_name
-            and sorted((d.name, d.value) for d in p.dimensions) == dims
-            and (not alarm.unit or p.unit == alarm.unit)]
+    mine = _matching(metric_data, alarm.namespace, alarm.metric_name, alarm.dimensions,
+                     alarm.unit)
     n = int(alarm.evaluation_periods)
-    m = int(alarm.datapoints_to_alarm or n)
     period = dt.timedelta(seconds=int(alarm.period))
-    values = []  # newest first
-    for k in range(n):
-        end, start = now - k * period, now - (k + 1) * period
-        in_window = [p for p in mine if start < _aware(p.timestamp) <= end]
-        values.append(statistic(in_window, stat))
+    values = [statistic([p for p in mine if start < _aware(p.timestamp) <= end], stat)
+              for start, end in _windows(now, period, n)]
+    return _decide(alarm, values)
+
+
+def evaluate_math_alarm(alarm, metric_data: list, now: dt.datetime | None = None
+                        ) -> tuple[str, str]:
+    """(state, reason) of a metric-math alarm: per period, each query's statistic, then the
+    expression of the query with ReturnData (CloudWatch evaluates the same per period)."""
+    from local_bedrock.observability import metric_math
+
+    now = now or dt.datetime.now(dt.timezone.utc)
+    queries = alarm.metric_data_queries
+    watched = [q for q in queries if _truthy(q.return_data)]
+    if len(watched) != 1:
+        raise metric_math.MathError("A metric-math alarm needs exactly one query with "
+                                    "ReturnData true.")
+    stats = [q for q in queries if q.metric_stat is not None]
+    period_s = int(next((q.metric_stat.period for q in stats if q.metric_stat.period),
+                        watched[0].period or alarm.period or 60))
+    points = {q.id: _matching(metric_data, q.metric_stat.metric.namespace,
+                              q.metric_stat.metric.metric_name, q.metric_stat.metric.dimensions,
+                              q.metric_stat.unit) for q in stats}
+    values = []
+    for start, end in _windows(now, dt.timedelta(seconds=period_s), int(alarm.evaluation_periods)):
+        series = {}
+        for q in stats:
+            v = statistic([p for p in points[q.id] if start < _aware(p.timestamp) <= end],
+                          q.metric_stat.stat)
+            series[q.id] = {end: v} if v is not None else {}
+        target = watched[0]
+        result = (metric_math.evaluate(target.expression, series, [end]) if target.expression
+                  else series.get(target.id, {}))
+        values.append(result.get(end))
+    return _decide(alarm, values)
+
+
+def _matching(metric_data: list, namespace: str, name: str, dimensions, unit) -> list:
+    dims = sorted((d.name, d.value) for d in dimensions or [])
+    return [p for p in metric_data
+            if p.namespace == namespace and p.name == name
+            and sorted((d.name, d.value) for d in p.dimensions) == dims
+            and (not unit or p.unit == unit)]
+
+
+def _windows(now: dt.datetime, period: dt.timedelta, n: int) -> list[tuple]:
+    """(start, end] of the last n periods ending now, newest first."""
+    return [(now - (k + 1) * period, now - k * period) for k in range(n)]
+
+
+def _truthy(value) -> bool:
+    return value is None or value is True or str(value).lower() == "true"
+
+
+def _decide(alarm, values: list) -> tuple[str, str]:
+    """ALARM / OK / INSUFFICIENT_DATA from the per-period values (newest first, None: no data),
+    with CloudWatch-style reasons."""
+    compare, words = _OPS[alarm.comparison_operator]
+    n = len(values)
+    m = int(alarm.datapoints_to_alarm or n)
     present = [v for v in values if v is not None]
     treat = alarm.treat_missing_data or "missing"
     breaching = sum(compare(v, alarm.threshold) for v in present)
@@ -118,16 +172,60 @@ def _aware(t: dt.datetime) -> dt.datetime:
 
 
 def evaluate_all(backend, now: dt.datetime | None = None) -> None:
-    """Evaluate every simple metric alarm of a moto CloudWatch backend; record state changes."""
+    """Evaluate every simple and metric-math alarm of a moto CloudWatch backend; record state
+    changes (an expression the offline metric math refuses leaves the alarm as it is)."""
+    from local_bedrock.observability.metric_math import MathError
+
     data = backend.get_all_metrics()
     for alarm in list(backend.alarms.values()):
-        if alarm.rule is not None or alarm.metric_data_queries or not alarm.metric_name \
-                or alarm.comparison_operator not in _OPS:
+        if alarm.rule is not None or alarm.comparison_operator not in _OPS:
             continue
-        state, reason = evaluate_alarm(alarm, data, now)
+        try:
+            if alarm.metric_data_queries:
+                state, reason = evaluate_math_alarm(alarm, data, now)
+            elif alarm.metric_name:
+                state, reason = evaluate_alarm(alarm, data, now)
+            else:
+                continue
+        except MathError as exc:
+            state, reason = "INSUFFICIENT_DATA", f"Offline metric math: {exc}"
         if state != alarm.state_value or alarm.state_reason.startswith("Unchecked"):
             alarm.update_state(reason, json.dumps({"version": "1.0", "engine": "local_bedrock"}),
                                state)
+
+
+def metric_data_with_math(run_stats, queries: list[dict], start_time, end_time,
+                          scan_by: str = "TimestampAscending") -> list[dict]:
+    """GetMetricData results (moto's shape) for MetricStat queries and metric math expressions:
+    `run_stats(queries)` answers MetricStat queries; expressions are computed on the grid of
+    periods from StartTime (the one moto's MetricStat loop uses)."""
+    from local_bedrock.observability import metric_math
+
+    stats = [q for q in queries if "MetricStat" in q]
+    maths = [q for q in queries if "Expression" in q]
+    by_id = {r["id"]: r for r in run_stats([{**q, "ReturnData": True} for q in stats])}
+    period = int(next((q["Period"] for q in maths if q.get("Period")),
+                      stats[0]["MetricStat"]["Period"] if stats else 60))
+    grid, t = [], start_time
+    while t <= end_time:
+        grid.append(t)
+        t += dt.timedelta(seconds=period)
+    series = {i: dict(zip(r["timestamps"], r["values"], strict=True)) for i, r in by_id.items()}
+    pending = list(maths)
+    while pending:  # expressions may use other expressions: evaluate once their inputs exist
+        ready = [q for q in pending if metric_math.ids(q["Expression"]) <= set(series)]
+        if not ready:
+            missing = sorted(set().union(*(metric_math.ids(q["Expression"]) for q in pending))
+                             - set(series))
+            raise metric_math.MathError(f"Unknown query id(s) in the expressions: {missing}.")
+        for q in ready:
+            series[q["Id"]] = metric_math.evaluate(q["Expression"], series, grid)
+            stamps = sorted(series[q["Id"]], reverse=scan_by == "TimestampDescending")
+            by_id[q["Id"]] = {"id": q["Id"], "label": q.get("Label") or q["Id"],
+                              "timestamps": stamps, "values": [series[q["Id"]][s] for s in stamps],
+                              "status_code": "Complete"}
+            pending.remove(q)
+    return [by_id[q["Id"]] for q in queries if _truthy(q.get("ReturnData", True))]
 
 
 def patch_moto() -> None:
@@ -155,9 +253,24 @@ def patch_moto() -> None:
         def get_metric_data_per_namespace(self, queries, start_time, end_time,
                                           scan_by="TimestampAscending"):
             # moto drops the namespace filter when a query has dimensions: run each namespace's
-            # MetricStat queries over that namespace's data only (other queries: moto as is)
-            if not queries or any("MetricStat" not in q for q in queries):
+            # MetricStat queries over that namespace's data only; metric math on top of them;
+            # Metrics Insights (SELECT) queries: moto as is
+            if not queries or any("MetricStat" not in q and not (
+                    "Expression" in q and not q["Expression"].lstrip().upper().startswith(
+                        "SELECT")) for q in queries):
                 return get_metric_data(self, queries, start_time, end_time, scan_by)
+            if any("Expression" in q for q in queries):
+                from moto.cloudwatch.exceptions import ValidationError
+
+                from local_bedrock.observability.metric_math import MathError
+
+                try:
+                    return metric_data_with_math(
+                        lambda stats: get_metric_data_per_namespace(
+                            self, stats, start_time, end_time, scan_by) if stats else [],
+                        queries, start_time, end_time, scan_by)
+                except MathError as exc:  # a 400 the caller can act on, not a 500
+                    raise ValidationError(str(exc)) from exc
             by_id = {}
             with _query_lock:
                 for ns in {q["MetricStat"]["Metric"]["Namespace"] for q in queries}:

@@ -34,6 +34,10 @@ from local_bedrock.records import json_or_text as _json_or_text
 from local_bedrock.records import summarise
 
 LOG_STREAM = "aws/bedrock/modelinvocations"
+# Model invocation logging covers these (not ApplyGuardrail or CountTokens, which are
+# bedrock-runtime operations too): https://docs.aws.amazon.com/bedrock/latest/userguide/
+# model-invocation-logging.html, checked 2026-12-07
+LOGGED_OPERATIONS = ("Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream")
 STATE_KEY = "invocation_logging"
 MAX_EVENT_BYTES = 256 * 1024 - 26  # CloudWatch Logs: 256 KB per event, minus its 26-byte overhead
 DEFAULT_ACCOUNT = "123456789012"  # moto's account: what sts.get_caller_identity() says offline
@@ -223,7 +227,7 @@ class Delivery:
                  request_id: str, headers: dict) -> None:
         """The engine observer: build and deliver the record when logging is configured."""
         config = get_config(self.engine)
-        if not config:
+        if not config or operation not in LOGGED_OPERATIONS:
             return
         now = dt.datetime.now(dt.timezone.utc)
         record = build_record(config, operation=operation, params=params, output=output,

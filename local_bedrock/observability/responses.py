@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local_bedrock.observability import models
+from local_bedrock.observability import guardrail_metrics, models
 from local_bedrock.observability.cloudwatch import patch_moto
 
 
@@ -25,7 +25,8 @@ def delete_model_invocation_logging_configuration(engine, params: dict) -> dict:
 
 
 def install(engine) -> None:
-    """Serve the logging configuration, deliver records after each runtime call, patch moto."""
+    """Serve the logging configuration, deliver records after each model call, publish
+    guardrail metrics, patch moto."""
     engine.handlers.update({
         ("bedrock", "PutModelInvocationLoggingConfiguration"):
             put_model_invocation_logging_configuration,
@@ -35,10 +36,15 @@ def install(engine) -> None:
             delete_model_invocation_logging_configuration,
     })
     engine.observers.append(models._delivery(engine))
+    metrics = engine.state["guardrail_metrics"] = guardrail_metrics.GuardrailMetrics(
+        engine, models.DEFAULT_ACCOUNT)
+    metrics.install()  # AWS/Bedrock/Guardrails datums from every guarded call
     serve_with_moto = engine.moto
 
     def moto(request):  # patch moto on first use, so engines that never touch moto stay light
         patch_moto()
+        if guardrail_metrics.is_cloudwatch(request):
+            metrics.flush()  # the guardrail datums so far, before anyone reads CloudWatch
         return serve_with_moto(request)
 
     engine.moto = moto
