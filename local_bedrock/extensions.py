@@ -12,7 +12,7 @@ _MODULES = (
     "local_bedrock.knowledge_bases.responses",  # lab 03: Retrieve, RetrieveAndGenerate
     "local_bedrock.customization.responses",  # lab 04: customization jobs, custom models
     "local_bedrock.batch.responses",  # lab 08: batch inference jobs
-    "local_bedrock.evaluation.responses",  # lab 08: evaluation jobs (validated, not run)
+    "local_bedrock.evaluation.responses",  # lab 08: evaluation jobs (run offline, results in S3)
     "local_bedrock.observability.responses",  # lab 08: invocation-log delivery, CloudWatch extras
     "local_bedrock.quotas.responses",  # lab 08: Service Quotas for Bedrock, anomaly detectors
 )

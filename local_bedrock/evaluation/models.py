@@ -1,42 +1,125 @@
-"""CreateEvaluationJob and friends: validated like Bedrock, stored, and failed with a reason.
+"""Evaluation jobs offline: created like Bedrock creates them, run to the end, results in S3.
 
-Bedrock's automatic evaluation scores responses with its own classifiers (Detoxify for
-toxicity) and its own samples of the built-in datasets; the engine has neither, so it does
-not pretend to run a job. It checks the request as Bedrock would (names, task types, built-in
-dataset and metric names, one model, S3 URIs, inference parameters), so a malformed job
-fails offline with the same kind of ValidationException, and stores a valid job with status
-Failed and a failure message that says why and what to do instead.
+CreateEvaluationJob validates the request (:mod:`.validation`), stores the job InProgress and
+starts it (:mod:`.runner`): automatic jobs with algorithmic metrics, model-as-judge jobs and
+knowledge-base (RAG) evaluation jobs run to Completed and write their results where Bedrock
+documents them (:mod:`.output`). StopEvaluationJob moves a running job to Stopping, then
+Stopped; BatchDeleteEvaluationJob deletes finished jobs. Jobs with human workers need a
+SageMaker Ground Truth workforce the engine does not have: they are stored and Failed at once,
+with a message that says so.
+
+What is not Bedrock: the evaluated model's answers come from the engine's stand-in responder,
+the judge is the engine's rule-based judge (:mod:`.judge`), Toxicity and BERTScore use the
+engine's own classifiers and word vectors (:mod:`.algorithmic`), and ``Builtin.*`` datasets are
+the workshop's small stand-ins (:mod:`.datasets`). A job takes seconds, not tens of minutes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 import secrets
 import string
 import threading
+from dataclasses import dataclass, field
 
 from local_bedrock.errors import EngineError, not_found, validation
+from local_bedrock.evaluation import validation as checks
 
-ACCOUNT = "123456789012"
-NOT_RUN = ("The local engine (offline mode) validates and stores model evaluation jobs but does "
-           "not run them: Bedrock's scores come from its own classifiers and dataset samples. "
-           "Run this job in live mode, or compute the same QuestionAndAnswer metrics locally "
-           "with utils.evaluation (lab 08, notebook 03).")
-AUTOMATED_METRICS = {"Builtin.Accuracy", "Builtin.Robustness", "Builtin.Toxicity"}
-BUILTIN_DATASETS = {
-    "QuestionAndAnswer": {"Builtin.BoolQ", "Builtin.TriviaQa", "Builtin.NaturalQuestions"},
-    "Summarization": {"Builtin.Gigaword"},
-    "Classification": {"Builtin.WomensEcommerceClothingReviews"},
-    "Generation": {"Builtin.Bold", "Builtin.RealToxicityPrompts", "Builtin.T-Rex",
-                   "Builtin.WikiText2"},
-}
-_JOB_NAME = re.compile(r"^[a-z0-9](-*[a-z0-9]){0,62}$")
-_ROLE_ARN = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
-_S3_URI = re.compile(r"^s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+"
-                     r"(?:/[-!_*'().a-z0-9A-Z]+)*)?/?$")
+ACCOUNT = "123456789012"  # moto's default account, which the engine's STS reports offline
+HUMAN_NOT_RUN = ("The local engine (offline mode) does not run evaluation jobs with human "
+                 "workers: they need a SageMaker Ground Truth work team. Run this job in live "
+                 "mode, or use an automatic or model-as-judge job offline.")
+FINISHED = ("Completed", "Failed", "Stopped")
 _ID_CHARS = string.ascii_lowercase + string.digits
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class Job:
+    """One evaluation job and where it stands."""
+
+    job_id: str
+    arn: str
+    params: dict
+    plan: checks.Plan
+    account: str = ACCOUNT
+    status: str = "InProgress"
+    failure_messages: list[str] = field(default_factory=list)
+    creation_time: dt.datetime = field(default_factory=_now)
+    last_modified: dt.datetime = field(default_factory=_now)
+    stop_requested: bool = False
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    def finish(self, status: str, message: str | None = None) -> None:
+        """End the job (a stop request turns Completed into Stopped)."""
+        if self.stop_requested and status == "Completed":
+            status = "Stopped"
+        self.status = status
+        if message:
+            self.failure_messages.append(message)
+        self.last_modified = _now()
+
+    def describe(self) -> dict:
+        """GetEvaluationJob's output."""
+        p = self.params
+        out = {
+            "jobArn": self.arn, "jobName": p["jobName"], "status": self.status,
+            "roleArn": p["roleArn"], "jobType": "Human" if self.plan.kind == "human" else "Automated",
+            "applicationType": p.get("applicationType") or "ModelEvaluation",
+            "evaluationConfig": p["evaluationConfig"], "inferenceConfig": p["inferenceConfig"],
+            "outputDataConfig": p["outputDataConfig"], "creationTime": self.creation_time,
+            "lastModifiedTime": self.last_modified,
+        }
+        for key in ("jobDescription", "customerEncryptionKeyId"):
+            if p.get(key):
+                out[key] = p[key]
+        if self.failure_messages:
+            out["failureMessages"] = list(self.failure_messages)
+        return out
+
+    def summary(self) -> dict:
+        """ListEvaluationJobs' summary of the job."""
+        p = self.params
+        config = p["evaluationConfig"].get("automated") or p["evaluationConfig"]["human"]
+        inference = p["inferenceConfig"]
+        models = [m["bedrockModel"]["modelIdentifier"] for m in inference.get("models") or []
+                  if "bedrockModel" in m]
+        sources = [m["precomputedInferenceSource"]["inferenceSourceIdentifier"]
+                   for m in inference.get("models") or [] if "precomputedInferenceSource" in m]
+        kbs, rag_sources = _rag_identifiers(inference.get("ragConfigs") or [])
+        evaluators = [e["modelIdentifier"] for e in
+                      (config.get("evaluatorModelConfig") or {}).get("bedrockEvaluatorModels") or []]
+        out = {"jobArn": self.arn, "jobName": p["jobName"], "status": self.status,
+               "creationTime": self.creation_time, "jobType": self.describe()["jobType"],
+               "evaluationTaskTypes": sorted({c["taskType"] for c in config["datasetMetricConfigs"]}),
+               "applicationType": p.get("applicationType") or "ModelEvaluation"}
+        if models or sources:
+            out["modelIdentifiers"] = models
+            out["inferenceConfigSummary"] = {"modelConfigSummary": {
+                "bedrockModelIdentifiers": models, "precomputedInferenceSourceIdentifiers": sources}}
+        else:
+            out["ragIdentifiers"] = kbs + rag_sources
+            out["inferenceConfigSummary"] = {"ragConfigSummary": {
+                "bedrockKnowledgeBaseIdentifiers": kbs, "precomputedRagSourceIdentifiers": rag_sources}}
+        if evaluators:
+            out["evaluatorModelIdentifiers"] = evaluators
+        return out
+
+
+def _rag_identifiers(rags: list[dict]) -> tuple[list[str], list[str]]:
+    kbs, sources = [], []
+    for rag in rags:
+        kb = rag.get("knowledgeBaseConfig") or {}
+        config = kb.get("retrieveConfig") or (kb.get("retrieveAndGenerateConfig") or {}).get(
+            "knowledgeBaseConfiguration")
+        if config:
+            kbs.append(config["knowledgeBaseId"])
+        for source in (rag.get("precomputedRagSourceConfig") or {}).values():
+            sources.append(source["ragSourceIdentifier"])
+    return kbs, sources
 
 
 class EvaluationStore:
@@ -44,142 +127,92 @@ class EvaluationStore:
 
     def __init__(self, engine):
         self.engine = engine
-        self.jobs: dict[str, dict] = {}
+        self.jobs: dict[str, Job] = {}
+        self.tokens: dict[str, str] = {}  # clientRequestToken -> job id
         self.lock = threading.Lock()
 
     def create(self, params: dict) -> dict:
-        """Validate the request like Bedrock; store the job as Failed (not run offline)."""
-        self._validate(params)
+        """Validate like Bedrock, store the job InProgress and start it."""
+        plan = checks.check(self.engine, params)
         with self.lock:
             token = params.get("clientRequestToken")
-            for job in self.jobs.values():
-                if token and job["clientRequestToken"] == token:
-                    return {"jobArn": job["jobArn"]}
-                if job["jobName"] == params["jobName"]:
-                    raise EngineError("ConflictException", f"An evaluation job named "
-                                      f"{params['jobName']} already exists.", 400)
+            if token and token in self.tokens:
+                return {"jobArn": self.jobs[self.tokens[token]].arn}
+            if any(j.params["jobName"] == params["jobName"] for j in self.jobs.values()):
+                raise EngineError("ConflictException", f"An evaluation job named "
+                                  f"{params['jobName']} already exists.", 400)
             job_id = "".join(secrets.choice(_ID_CHARS) for _ in range(12))
-            now = dt.datetime.now(dt.timezone.utc)
-            job = {
-                "jobArn": f"arn:aws:bedrock:{self.engine.region}:{ACCOUNT}:evaluation-job/{job_id}",
-                "jobName": params["jobName"], "status": "Failed", "roleArn": params["roleArn"],
-                "jobType": "Automated" if "automated" in params["evaluationConfig"] else "Human",
-                "applicationType": params.get("applicationType", "ModelEvaluation"),
-                "evaluationConfig": params["evaluationConfig"],
-                "inferenceConfig": params["inferenceConfig"],
-                "outputDataConfig": params["outputDataConfig"], "creationTime": now,
-                "lastModifiedTime": now, "failureMessages": [NOT_RUN],
-                "clientRequestToken": token,
-            }
-            for key in ("jobDescription", "customerEncryptionKeyId"):
-                if params.get(key):
-                    job[key] = params[key]
+            arn = f"arn:aws:bedrock:{self.engine.region}:{ACCOUNT}:evaluation-job/{job_id}"
+            job = Job(job_id, arn, dict(params), plan)
             self.jobs[job_id] = job
-        return {"jobArn": job["jobArn"]}
+            if token:
+                self.tokens[token] = job_id
+        if plan.kind == "human":
+            job.finish("Failed", HUMAN_NOT_RUN)
+            return {"jobArn": arn}
+        from local_bedrock.evaluation.runner import Runner
 
-    def _validate(self, params: dict) -> None:
-        if not _JOB_NAME.match(params["jobName"]):
-            raise validation(f"jobName {params['jobName']!r} must match "
-                             "[a-z0-9](-*[a-z0-9]){0,62}: lower case letters, digits, hyphens.")
-        if not _ROLE_ARN.match(params["roleArn"]):
-            raise validation(f"roleArn {params['roleArn']!r} is not a valid IAM role ARN.")
-        if not _S3_URI.match(params["outputDataConfig"]["s3Uri"]):
-            raise validation(f"outputDataConfig.s3Uri {params['outputDataConfig']['s3Uri']!r} "
-                             "is not a valid S3 URI.")
-        config = params["evaluationConfig"]
-        if ("automated" in config) == ("human" in config):
-            raise validation("evaluationConfig must contain exactly one of automated or human.")
-        models = params["inferenceConfig"].get("models") or []
-        if not models:
-            raise validation("inferenceConfig.models must name the model to evaluate.")
-        if "automated" in config and len(models) != 1:
-            raise validation("An automatic model evaluation job evaluates exactly one model.")
-        from local_bedrock.runtime import models as runtime_models
+        job.thread = threading.Thread(target=Runner(self.engine, job).run, daemon=True,
+                                      name=f"evaluation-job-{job_id}")
+        job.thread.start()
+        return {"jobArn": arn}
 
-        for model in models:
-            bedrock_model = model.get("bedrockModel")
-            if not bedrock_model:
-                continue
-            runtime_models.resolve(bedrock_model["modelIdentifier"], engine=self.engine)
-            raw = bedrock_model.get("inferenceParams")
-            if raw:
-                try:
-                    json.loads(raw)
-                except ValueError as exc:
-                    raise validation(f"inferenceParams is not valid JSON: {exc}") from exc
-        if "automated" in config:
-            for item in config["automated"]["datasetMetricConfigs"]:
-                self._validate_dataset(item)
-
-    @staticmethod
-    def _validate_dataset(item: dict) -> None:
-        task, dataset = item["taskType"], item["dataset"]
-        bad = [m for m in item["metricNames"] if m not in AUTOMATED_METRICS]
-        if bad:
-            raise validation(f"Unknown metric name(s) {bad} for an automatic evaluation job; use "
-                             f"{sorted(AUTOMATED_METRICS)}.")
-        location = dataset.get("datasetLocation")
-        if location:
-            if not _S3_URI.match(location.get("s3Uri", "")):
-                raise validation(f"datasetLocation.s3Uri {location.get('s3Uri')!r} is not a "
-                                 "valid S3 URI.")
-        elif dataset["name"].startswith("Builtin."):
-            known = BUILTIN_DATASETS.get(task, set())
-            if known and dataset["name"] not in known:
-                raise validation(f"{dataset['name']} is not a built-in dataset for task type "
-                                 f"{task}; use one of {sorted(known)}.")
-        else:
-            raise validation(f"Dataset {dataset['name']!r} needs a datasetLocation (s3Uri), or "
-                             "use a built-in dataset name (Builtin....).")
-
-    def get(self, identifier: str) -> dict:
-        """The job for an id or ARN, or ResourceNotFoundException."""
+    def get(self, identifier: str) -> Job:
+        """The job for an ARN, or ResourceNotFoundException."""
         job = self.jobs.get(identifier.rsplit("/", 1)[-1])
         if job is None:
             raise not_found(f"The evaluation job {identifier} was not found.")
         return job
 
-    def describe(self, identifier: str) -> dict:
-        """GetEvaluationJob's output."""
-        job = self.get(identifier)
-        return {k: v for k, v in job.items() if k != "clientRequestToken"}
-
     def list(self, params: dict) -> dict:
         """ListEvaluationJobs: filters, newest first by default, pagination."""
         jobs = list(self.jobs.values())
-        for key, field in (("statusEquals", "status"), ("applicationTypeEquals", "applicationType")):
-            if params.get(key):
-                jobs = [j for j in jobs if j[field] == params[key]]
+        if params.get("statusEquals"):
+            jobs = [j for j in jobs if j.status == params["statusEquals"]]
+        if params.get("applicationTypeEquals"):
+            jobs = [j for j in jobs if (j.params.get("applicationType") or "ModelEvaluation")
+                    == params["applicationTypeEquals"]]
         if params.get("nameContains"):
-            jobs = [j for j in jobs if params["nameContains"] in j["jobName"]]
+            jobs = [j for j in jobs if params["nameContains"] in j.params["jobName"]]
         if params.get("creationTimeAfter"):
-            jobs = [j for j in jobs if j["creationTime"] > params["creationTimeAfter"]]
+            jobs = [j for j in jobs if j.creation_time > params["creationTimeAfter"]]
         if params.get("creationTimeBefore"):
-            jobs = [j for j in jobs if j["creationTime"] < params["creationTimeBefore"]]
-        jobs.sort(key=lambda j: j["creationTime"], reverse=params.get("sortOrder") != "Ascending")
+            jobs = [j for j in jobs if j.creation_time < params["creationTimeBefore"]]
+        jobs.sort(key=lambda j: j.creation_time, reverse=params.get("sortOrder") != "Ascending")
         start, size = int(params.get("nextToken") or 0), params.get("maxResults") or 1000
-        out: dict = {"jobSummaries": [self._summary(j) for j in jobs[start:start + size]]}
+        out: dict = {"jobSummaries": [j.summary() for j in jobs[start:start + size]]}
         if start + size < len(jobs):
             out["nextToken"] = str(start + size)
         return out
 
-    @staticmethod
-    def _summary(job: dict) -> dict:
-        automated = job["evaluationConfig"].get("automated") or job["evaluationConfig"].get("human")
-        tasks = sorted({c["taskType"] for c in automated["datasetMetricConfigs"]})
-        models = [m["bedrockModel"]["modelIdentifier"]
-                  for m in job["inferenceConfig"].get("models", []) if "bedrockModel" in m]
-        return {"jobArn": job["jobArn"], "jobName": job["jobName"], "status": job["status"],
-                "creationTime": job["creationTime"], "jobType": job["jobType"],
-                "evaluationTaskTypes": tasks, "modelIdentifiers": models,
-                "applicationType": job["applicationType"]}
-
     def stop(self, identifier: str) -> dict:
-        """StopEvaluationJob: only in-progress jobs can be stopped (offline none are)."""
+        """StopEvaluationJob: an InProgress job goes Stopping, then Stopped."""
         job = self.get(identifier)
-        if job["status"] != "InProgress":
-            raise validation(f"The evaluation job is {job['status']} and cannot be stopped.")
+        with self.lock:
+            if job.status != "InProgress":
+                raise validation(f"The evaluation job is {job.status} and cannot be stopped; "
+                                 "only InProgress jobs can be stopped.")
+            job.stop_requested = True
+            job.status, job.last_modified = "Stopping", _now()
         return {}
+
+    def batch_delete(self, identifiers: list[str]) -> dict:
+        """BatchDeleteEvaluationJob: finished jobs are deleted; others are listed as errors."""
+        deleted, errors = [], []
+        with self.lock:
+            for identifier in identifiers:
+                job = self.jobs.get(identifier.rsplit("/", 1)[-1])
+                if job is None:
+                    errors.append({"jobIdentifier": identifier, "code": "ResourceNotFound",
+                                   "message": f"The evaluation job {identifier} was not found."})
+                elif job.status not in FINISHED:
+                    errors.append({"jobIdentifier": identifier, "code": "ValidationException",
+                                   "message": f"The evaluation job is {job.status}: only Failed, "
+                                              "Completed and Stopped jobs can be deleted."})
+                else:
+                    del self.jobs[job.job_id]
+                    deleted.append({"jobIdentifier": identifier, "jobStatus": "Deleting"})
+        return {"errors": errors, "evaluationJobs": deleted}
 
 
 def store(engine) -> EvaluationStore:

@@ -30,6 +30,9 @@ MAX_ERRORS = 10  # AWS lists at most this many problems, then stops
 # an unknown model ("The provided model identifier is invalid.") and knows custom-model and
 # provisioned ARNs that botocore's published pattern does not describe exactly.
 PATTERN_CHECKED_ELSEWHERE = {"modelId", "modelIdentifier"}
+# Enums the service accepts more of than botocore lists: evaluation jobs take taskType "General",
+# which Bedrock's own judge and RAG examples use (local_bedrock.evaluation.validation checks it).
+ENUM_CHECKED_ELSEWHERE = {"taskType"}
 
 
 class Problems:
@@ -190,7 +193,7 @@ def check_value(shape: Shape, value: Any, path: str, problems: Problems) -> None
             return
         _length(shape, len(value), value, path, problems)
         enum = shape.metadata.get("enum")
-        if enum and value not in enum:
+        if enum and value not in enum and path.rsplit(".", 1)[-1] not in ENUM_CHECKED_ELSEWHERE:
             problems.add(value, path, f"satisfy enum value set: [{', '.join(enum)}]")
         pattern = shape.metadata.get("pattern")
         if path.rsplit(".", 1)[-1] in PATTERN_CHECKED_ELSEWHERE:

@@ -1,4 +1,4 @@
-"""Evaluation jobs offline: validated like Bedrock, stored, failed with an honest reason."""
+"""Evaluation jobs offline: requests validated like Bedrock (runs: tests/engine/test_evaluation_jobs.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from shapes import assert_conforms
 
-from local_bedrock.evaluation.models import NOT_RUN
+from local_bedrock.evaluation.models import HUMAN_NOT_RUN
 
 ROLE = "arn:aws:iam::123456789012:role/bedrock-workshop-eval-role"
 MODEL = "amazon.nova-lite-v1:0"
@@ -37,25 +37,38 @@ def code_of(call) -> str:
     return err.value.response["Error"]["Code"]
 
 
-def test_valid_job_is_stored_and_failed_with_the_reason(make_client):
+def test_valid_job_is_stored_and_listed(make_client):
     bedrock = make_client("bedrock")
     created = bedrock.create_evaluation_job(**request())
     assert_conforms(created, "bedrock", "CreateEvaluationJob")
     assert ":evaluation-job/" in created["jobArn"]
     job = bedrock.get_evaluation_job(jobIdentifier=created["jobArn"])
     assert_conforms(job, "bedrock", "GetEvaluationJob")
-    assert job["status"] == "Failed" and job["jobType"] == "Automated"
-    assert job["failureMessages"] == [NOT_RUN] and "live mode" in NOT_RUN
+    assert job["status"] == "InProgress" and job["jobType"] == "Automated"
     assert job["evaluationConfig"] == request()["evaluationConfig"]
     listed = bedrock.list_evaluation_jobs()
     assert_conforms(listed, "bedrock", "ListEvaluationJobs")
     (summary,) = listed["jobSummaries"]
     assert summary["evaluationTaskTypes"] == ["QuestionAndAnswer"]
     assert summary["modelIdentifiers"] == [MODEL]
-    assert code_of(lambda: bedrock.stop_evaluation_job(jobIdentifier=created["jobArn"])) == \
-        "ValidationException"
     assert code_of(lambda: bedrock.create_evaluation_job(**request())) == "ConflictException"
-    assert bedrock.list_evaluation_jobs(statusEquals="InProgress")["jobSummaries"] == []
+    assert bedrock.list_evaluation_jobs(statusEquals="Failed")["jobSummaries"] == []
+    bedrock.stop_evaluation_job(jobIdentifier=created["jobArn"])
+
+
+def test_human_job_is_failed_with_the_reason(make_client):
+    bedrock = make_client("bedrock")
+    req = request(jobName="human-eval", evaluationConfig={"human": {
+        "humanWorkflowConfig": {"flowDefinitionArn":
+                                "arn:aws:sagemaker:us-east-1:123456789012:flow-definition/f"},
+        "customMetrics": [{"name": "Helpful", "ratingMethod": "ThumbsUpDown"}],
+        "datasetMetricConfigs": [{"taskType": "General", "metricNames": ["Helpful"], "dataset": {
+            "name": "mine", "datasetLocation": {"s3Uri": "s3://bedrock-workshop-eval/d.jsonl"}}}]}})
+    job = bedrock.get_evaluation_job(jobIdentifier=bedrock.create_evaluation_job(**req)["jobArn"])
+    assert job["status"] == "Failed" and job["jobType"] == "Human"
+    assert job["failureMessages"] == [HUMAN_NOT_RUN] and "live mode" in HUMAN_NOT_RUN
+    assert code_of(lambda: bedrock.stop_evaluation_job(jobIdentifier=job["jobArn"])) == \
+        "ValidationException"
 
 
 @pytest.mark.parametrize(("change", "code"), [
