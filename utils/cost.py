@@ -3,16 +3,22 @@
 Prices come from `local_bedrock.catalog` (USD per 1,000 tokens, on-demand, us-east-1, as on the
 Amazon Bedrock pricing page when the registry was written - check before you budget). Failed
 and throttled calls are not billed and count as zero. Cross-region inference-profile ids
-(`us.`, `eu.`, ...) are priced as their base model.
+(`us.`, `eu.`, ...) are priced as their base model; calls through an application inference
+profile (its ARN as modelId) as the model the profile copies, once `application_profiles()` or
+`load_profiles()` has told this module which one (cost per team: `by_tag`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
+import os
 from collections import defaultdict
+from pathlib import Path
 from typing import Callable, Iterable
 
-from local_bedrock.catalog import cost_usd, find
+from local_bedrock.catalog import cost_usd, find, model_arn, profile_geo
 from utils.display import Table
 
 # Prompt caching, as multiples of the model's input price (Anthropic's published terms on
@@ -47,10 +53,10 @@ def cache_tokens(record: dict) -> tuple[int, int]:
 
 def record_cost(record: dict, model_id: str | None = None) -> float:
     """USD for one record, at its own model's price or at `model_id`'s (cache reads and writes
-    at the registry's cache prices)."""
+    at the registry's cache prices); an application profile is priced as the model it copies."""
     i, o = tokens(record)
     r, w = cache_tokens(record)
-    return cost_usd(model_id or record.get("modelId", ""), i, o, r, w)
+    return cost_usd(model_id or base_model(record.get("modelId", "")), i, o, r, w)
 
 
 def key_of(by: str | Callable[[dict], str]) -> Callable[[dict], str]:
@@ -68,6 +74,11 @@ def key_of(by: str | Callable[[dict], str]) -> Callable[[dict], str]:
     return get
 
 
+def _column(by: str | Callable[[dict], str]) -> str:
+    """The name of the grouping column: the path, a grouping's `column` attribute, or "group"."""
+    return by if isinstance(by, str) else getattr(by, "column", "group")
+
+
 def summary(records: Iterable[dict], by: str | Callable[[dict], str] = "modelId") -> list[dict]:
     """Rows per group: calls, failed, input/output tokens, USD, share of the total; costliest
     first."""
@@ -83,7 +94,7 @@ def summary(records: Iterable[dict], by: str | Callable[[dict], str] = "modelId"
         g["output tokens"] += o
         g["USD"] += record_cost(r)
     total = sum(g["USD"] for g in groups.values()) or 1.0
-    name = by if isinstance(by, str) else "group"
+    name = _column(by)
     rows = [{name: k, **g, "USD": round(g["USD"], 6), "share": f"{g['USD'] / total:.0%}"}
             for k, g in groups.items()]
     return sorted(rows, key=lambda r: (-r["USD"], r[name]))
@@ -93,7 +104,7 @@ def table(records: Iterable[dict], by: str | Callable[[dict], str] = "modelId",
           title: str = "") -> Table:
     """`summary` as a displayable table, with a total row."""
     rows = summary(list(records), by)
-    name = by if isinstance(by, str) else "group"
+    name = _column(by)
     if rows:
         rows.append({name: "TOTAL", **{k: sum(r[k] for r in rows)
                                        for k in ("calls", "failed", "input tokens",
@@ -215,3 +226,199 @@ def repeated_prefixes(records: Iterable[dict]) -> list[dict]:
                      "est. prefix tokens": est, "reuses within TTL": reuses,
                      "cacheable": est >= MIN_CACHE_TOKENS})
     return sorted(rows, key=lambda r: (-r["calls"] * r["est. prefix tokens"], r["prefix"]))
+
+
+# -- application inference profiles: cost per team -------------------------------------------------
+# An application inference profile copies a model or a system profile under an ARN of its own,
+# with tags; calls made with that ARN as modelId can be split per tag (CreateInferenceProfile,
+# https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-create.html, checked
+# 2026-12-07). Offline, each notebook's engine knows only the profiles it created: a snapshot of
+# what `application_profiles()` saw is kept beside the invocation log, so the dashboard can still
+# split the cost of profiles created (and deleted) by another notebook, as Cost Explorer keeps
+# the tags of past usage.
+PROFILES_FILE = "application_profiles.json"
+NO_PROFILE, UNTAGGED, UNKNOWN_PROFILE = "(no profile)", "(untagged)", "(unknown profile)"
+_PROFILES: dict[str, dict] = {}  # profile ARN -> {"id", "name", "model", "tags"}
+
+
+def is_application_profile(model_id: str) -> bool:
+    """True for an application inference profile ARN used as modelId."""
+    return ":application-inference-profile/" in (model_id or "")
+
+
+def copy_from(model_id: str, region: str, account: str) -> str:
+    """The `modelSource.copyFrom` ARN for a model id: the system inference profile's ARN for a
+    profile id (``us.``, ``eu.``, ``global.``...), else the foundation model's ARN."""
+    if profile_geo(model_id):
+        return f"arn:aws:bedrock:{region}:{account}:inference-profile/{model_id}"
+    return model_arn(model_id, region)
+
+
+def application_profiles(bedrock=None, log_dir: str | os.PathLike | None = None) -> dict:
+    """Every APPLICATION inference profile of the account with its model and tags
+    (ListInferenceProfiles, ListTagsForResource): {arn: {"id", "name", "model", "tags"}}.
+    Remembered for pricing and `by_tag`, and added to the snapshot beside the invocation log."""
+    if bedrock is None:
+        import boto3
+
+        bedrock = boto3.client("bedrock")
+    found, kwargs = {}, {"typeEquals": "APPLICATION"}
+    while True:
+        page = bedrock.list_inference_profiles(**kwargs)
+        for p in page["inferenceProfileSummaries"]:
+            tags = bedrock.list_tags_for_resource(resourceARN=p["inferenceProfileArn"])["tags"]
+            models = [m["modelArn"].rsplit("/", 1)[-1] for m in p.get("models", [])]
+            found[p["inferenceProfileArn"]] = {
+                "id": p["inferenceProfileId"], "name": p["inferenceProfileName"],
+                "model": models[0] if models else "", "tags": {t["key"]: t["value"] for t in tags}}
+        if not page.get("nextToken"):
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    known = {**load_profiles(log_dir), **found}
+    path = _profiles_path(log_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+    _PROFILES.update(found)
+    return found
+
+
+def load_profiles(log_dir: str | os.PathLike | None = None) -> dict:
+    """The profiles snapshot beside the invocation log (remembered for pricing and `by_tag`)."""
+    path = _profiles_path(log_dir)
+    known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    _PROFILES.update(known)
+    return known
+
+
+def _profiles_path(log_dir: str | os.PathLike | None) -> Path:
+    if log_dir is None:
+        from utils.setup import current
+
+        ws = current()
+        if ws is not None and ws.logger is not None:
+            return ws.logger.log_dir / PROFILES_FILE
+        from utils.invocation_log import default_log_dir
+
+        return default_log_dir() / PROFILES_FILE
+    return Path(log_dir) / PROFILES_FILE
+
+
+def base_model(model_id: str) -> str:
+    """The model an application profile ARN copies (when known), else `model_id` itself."""
+    info = _PROFILES.get(model_id)
+    return info["model"] if info and info.get("model") else model_id
+
+
+def tag_of(record: dict, key: str, profiles: dict | None = None) -> str | None:
+    """The value of tag `key` on the application profile a record's call went through (None:
+    not through a profile, an unknown profile, or no such tag)."""
+    info = (profiles if profiles is not None else _PROFILES).get(record.get("modelId", ""))
+    return (info or {}).get("tags", {}).get(key)
+
+
+def by_tag(key: str, profiles: dict | None = None) -> Callable[[dict], str]:
+    """A grouping for `summary`/`table`: the profile's tag value, else "(untagged)",
+    "(unknown profile)" or "(no profile)" (a call made with a model or system profile id)."""
+    known = profiles if profiles is not None else _PROFILES
+
+    def group(record: dict) -> str:
+        model_id = record.get("modelId", "")
+        if not is_application_profile(model_id):
+            return NO_PROFILE
+        if model_id not in known:
+            return UNKNOWN_PROFILE
+        return tag_of(record, key, known) or UNTAGGED
+
+    group.column = key  # type: ignore[attr-defined]  (the table's column name)
+    return group
+
+
+def cost_explorer_view(records: Iterable[dict], key: str, profiles: dict | None = None) -> dict:
+    """What Cost Explorer's GetCostAndUsage (Granularity DAILY, GroupBy TAG `key`, metric
+    UnblendedCost) would show once `key` is an active cost allocation tag, computed from the
+    logs: groups keyed "<key>$<value>", untagged usage under "<key>$" (the key format is the
+    one CE answers with; amounts here are estimates at the registry's prices)."""
+    days: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in records:
+        day = r["timestamp"][:10]
+        days[day][f"{key}${tag_of(r, key, profiles) or ''}"] += record_cost(r)
+    results = []
+    for day in sorted(days):
+        end = (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+        results.append({"TimePeriod": {"Start": day, "End": end}, "Total": {}, "Groups": [
+            {"Keys": [k], "Metrics": {"UnblendedCost": {"Amount": f"{usd:.10f}", "Unit": "USD"}}}
+            for k, usd in sorted(days[day].items())], "Estimated": True})
+    return {"GroupDefinitions": [{"Type": "TAG", "Key": key}], "ResultsByTime": results}
+
+
+# -- cost from CloudWatch metrics, and a budget-style alarm per team ---------------------------------
+def _decimal(x: float) -> str:
+    return f"{x:.9f}".rstrip("0").rstrip(".") or "0"
+
+
+def cost_metrics(profile_id: str, model_id: str, period_s: int = 3600, prefix: str = "",
+                 namespace: str = "AWS/Bedrock") -> list[dict]:
+    """MetricDataQuery items: Sum of InputTokenCount and OutputTokenCount under ModelId =
+    `profile_id` (`utils.metrics.model_dimension`), and a metric math expression turning them
+    into USD at the registry's on-demand prices for `model_id` (prompt-cache tokens are not
+    counted). Usable in GetMetricData and, as they are, in PutMetricAlarm's `Metrics`."""
+    model = find(model_id)
+    if model is None:
+        raise KeyError(f"{model_id!r} is not in the registry: no price to turn tokens into USD")
+
+    def stat(qid: str, name: str) -> dict:
+        return {"Id": f"{prefix}{qid}", "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": namespace, "MetricName": name,
+                       "Dimensions": [{"Name": "ModelId", "Value": profile_id}]},
+            "Period": period_s, "Stat": "Sum"}}
+
+    per_million_in, per_million_out = model.input_price * 1000, model.output_price * 1000
+    usd = (f"(FILL({prefix}tokens_in, 0) * {_decimal(per_million_in)} + "
+           f"FILL({prefix}tokens_out, 0) * {_decimal(per_million_out)}) / 1000000")
+    return [stat("tokens_in", "InputTokenCount"), stat("tokens_out", "OutputTokenCount"),
+            {"Id": f"{prefix}usd", "Label": f"USD at {model.name} on-demand prices",
+             "Expression": usd, "ReturnData": True}]
+
+
+def budget_alarm(name: str, profile_id: str, model_id: str, usd: float,
+                 period_s: int = 3600) -> dict:
+    """PutMetricAlarm arguments: ALARM when the profile's estimated spend in one period
+    (default an hour) exceeds `usd`; quiet periods count as within budget."""
+    return {"AlarmName": name, "Metrics": cost_metrics(profile_id, model_id, period_s),
+            "AlarmDescription": f"Estimated Bedrock spend through {profile_id} above "
+                                f"{usd} USD per {period_s // 60} min (tokens x registry prices)",
+            "Threshold": usd, "ComparisonOperator": "GreaterThanThreshold",
+            "EvaluationPeriods": 1, "DatapointsToAlarm": 1, "TreatMissingData": "notBreaching"}
+
+
+def costs_from_cloudwatch(teams: dict[str, tuple[str, str]], minutes: int = 60, cloudwatch=None,
+                          expect_input_tokens: int = 0, wait_s: float = 0) -> list[dict]:
+    """Tokens and estimated USD per team over the last `minutes` from AWS/Bedrock metrics
+    (GetMetricData with `cost_metrics`); `teams` maps a team to (profile id, model id). Live,
+    metrics arrive a minute or two after the calls: with `wait_s`, poll until the input tokens
+    add up to `expect_input_tokens` or the time is up."""
+    import time
+
+    if cloudwatch is None:
+        import boto3
+
+        cloudwatch = boto3.client("cloudwatch")
+    queries, names = [], list(teams)
+    for i, team in enumerate(names):
+        for q in cost_metrics(*teams[team], period_s=minutes * 60, prefix=f"t{i}_"):
+            queries.append({**q, "ReturnData": True})
+    deadline = time.monotonic() + wait_s
+    while True:
+        now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+        end = now + dt.timedelta(minutes=1)
+        page = cloudwatch.get_metric_data(MetricDataQueries=queries, EndTime=end,
+                                          StartTime=end - dt.timedelta(minutes=minutes))
+        sums = {r["Id"]: sum(r["Values"]) for r in page["MetricDataResults"]}
+        rows = [{"team": team, "ModelId": teams[team][0],
+                 "input tokens": int(sums.get(f"t{i}_tokens_in", 0)),
+                 "output tokens": int(sums.get(f"t{i}_tokens_out", 0)),
+                 "USD": round(sums.get(f"t{i}_usd", 0.0), 6)} for i, team in enumerate(names)]
+        if sum(r["input tokens"] for r in rows) >= expect_input_tokens \
+                or time.monotonic() >= deadline:
+            return rows
+        time.sleep(10)

@@ -16,8 +16,9 @@ import datetime as dt
 import html
 import io
 import os
-from collections import Counter
-from pathlib import Path
+import re
+from collections import Counter, defaultdict
+from pathlib import Path, PurePath
 from typing import Callable, Iterable
 
 from utils import cost, metrics
@@ -26,28 +27,65 @@ from utils.display import Table, _fmt
 ALL = "All"
 OUTCOMES = ("ok", "throttle", "client", "server")
 MAX_MODELS_PER_FIGURE = 4
+TEAM_TAG = "team"  # the application-profile tag the cost-per-team view splits by (08.07)
+SCRIPTS = "(scripts and tests)"  # calls made outside a lab folder (python -m, pytest, ...)
 _PERIODS = (1, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400)
+_LAB = re.compile(r"^\d{2}_[A-Za-z0-9_]+$")  # a lab folder: 00_prerequisites ... 08_llmops
+REPO = Path(__file__).resolve().parent.parent
 
 
 def load(log_dir: str | os.PathLike | None = None) -> list[dict]:
-    """Every invocation record in the log directory (default: the workshop's)."""
-    from utils.invocation_log import read_logs
+    """Every invocation record in the log directory (default: the workshop's); the application
+    profiles snapshot beside it is loaded too (pricing and cost per team, `utils.cost`)."""
+    from utils.invocation_log import default_log_dir, read_logs
 
+    cost.load_profiles(log_dir or default_log_dir())
     return read_logs(log_dir)
 
 
-def lab_of(r: dict) -> str:
-    """The lab a record came from, as the filters show it ("(none)" if unknown)."""
-    return (r.get("workshop") or {}).get("lab") or "(none)"
-
-
 def notebook_of(r: dict) -> str:
-    """The notebook a record came from, as the filters show it ("(none)" if unknown: the
-    notebook name is known when WORKSHOP_NOTEBOOK or Jupyter's session name is set)."""
-    return (r.get("workshop") or {}).get("notebook") or "(none)"
+    """The notebook a record came from, relative to the repository ("08_llmops/06_x.ipynb"),
+    as the filters show it; "(none)" if unknown (the logger knows it when WORKSHOP_NOTEBOOK or
+    Jupyter's session name, an absolute path, is set)."""
+    name = (r.get("workshop") or {}).get("notebook") or ""
+    if not name:
+        return "(none)"
+    path = PurePath(name)
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.relative_to(REPO).as_posix()
+    except ValueError:  # another checkout: keep "<lab>/<notebook>" when the folder is a lab
+        parts = path.parts
+        return f"{parts[-2]}/{parts[-1]}" if len(parts) > 1 and _LAB.match(parts[-2]) \
+            else path.name
+
+
+def lab_of(r: dict) -> str:
+    """The lab a record came from, as the filters show it: the lab folder the call was made in
+    (or its notebook's), "(scripts and tests)" for calls made elsewhere (the logger records the
+    current folder's name, e.g. the checkout's, for `python -m` and pytest), "(none)" if the
+    record carries no workshop context."""
+    context = r.get("workshop") or {}
+    lab = context.get("lab") or ""
+    if _LAB.match(lab):
+        return lab
+    first = notebook_of(r).split("/")[0]
+    if _LAB.match(first):
+        return first
+    return SCRIPTS if context else "(none)"
 
 
 _lab, _notebook = lab_of, notebook_of
+
+
+def _grouping(fn: Callable[[dict], str], column: str) -> Callable[[dict], str]:
+    """`fn` as a `utils.cost` grouping whose table column is `column`."""
+    def group(record: dict) -> str:
+        return fn(record)
+
+    group.column = column  # type: ignore[attr-defined]
+    return group
 
 
 def _when(r: dict) -> dt.datetime:
@@ -102,7 +140,7 @@ def kpi_table(records: Iterable[dict]) -> Table:
 
 def by_lab(records: Iterable[dict]) -> Table:
     """Calls, failures, tokens and cost per lab."""
-    return cost.table(records, "workshop.lab", title="By lab")
+    return cost.table(records, _grouping(lab_of, "lab"), title="By lab")
 
 
 def errors_table(records: Iterable[dict]) -> Table:
@@ -193,7 +231,7 @@ def fig_timeline(records: Iterable[dict], period_s: int | None = None):
     if len(models) > MAX_MODELS_PER_FIGURE:  # one line per percentile, not one per model
         records = [{**r, "modelId": f"all {len(models)} models"} for r in records]
     return metrics.plot_timeseries(metrics.timeseries(records, period),
-                                   title=f"Over time ({period} s periods)")
+                                   title=f"Over time ({period} s periods)", period_s=period)
 
 
 def fig_models(records: Iterable[dict]):
@@ -210,8 +248,99 @@ def fig_models(records: Iterable[dict]):
     return fig
 
 
+def cost_per_team(records: Iterable[dict], key: str = TEAM_TAG) -> Table:
+    """Calls, tokens and cost per value of the application profiles' `key` tag (08.07);
+    calls made with a model or system profile id appear as "(no profile)"."""
+    return cost.table(records, cost.by_tag(key), title=f"Cost per {key} (application "
+                                                       "inference profiles' tags)")
+
+
+def fig_teams(records: Iterable[dict]):
+    """Cost and calls per team: the `team` tag of the application profile each call went
+    through (08.07)."""
+    import matplotlib.pyplot as plt
+
+    records = list(records)
+    if not records:
+        return _empty("Teams")
+    rows = cost.summary(records, cost.by_tag(TEAM_TAG))
+    names = [r[TEAM_TAG] for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.5 * len(rows) + 1.8))
+    axes[0].barh(names, [r["USD"] for r in rows], color="#54a24b")
+    axes[0].set_title(f"Cost per {TEAM_TAG} tag (USD, on-demand prices)")
+    axes[1].barh(names, [r["calls"] for r in rows], color="#4c78a8")
+    axes[1].set_title("Calls")
+    for ax in axes:
+        ax.invert_yaxis()
+        ax.tick_params(labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _assessments(record: dict) -> list[dict]:
+    """The guardrail assessments a logged answer carries (only when the call enabled trace)."""
+    body = (record.get("output") or {}).get("outputBodyJson")
+    if not isinstance(body, dict):
+        return []
+    trace = ((body.get("trace") or {}).get("guardrail")
+             or (body.get("amazon-bedrock-trace") or {}).get("guardrail") or {})
+    found = list((trace.get("inputAssessment") or {}).values())
+    found += [a for items in (trace.get("outputAssessments") or {}).values() for a in items]
+    found += list((trace.get("input") or {}).values())
+    found += [a for item in trace.get("outputs") or [] for a in item.values()]
+    return [a for a in found if isinstance(a, dict)]
+
+
+def guardrail_summary(records: Iterable[dict]) -> dict:
+    """Guarded model calls in the logs, shaped like `utils.metrics.read_guardrail_metrics`:
+    per guardrail version, calls ("Invocations") and calls where it intervened; per policy
+    type, calls where that policy intervened (from the assessments of calls made with trace;
+    interventions without a trace count as "(no trace)")."""
+    from local_bedrock.observability.guardrail_metrics import policy_results
+
+    versions: dict[tuple, dict] = {}
+    policies: dict[str, dict] = defaultdict(lambda: {"InvocationsIntervened": 0,
+                                                     "TextUnitCount": 0})
+    for r in records:
+        g = (r.get("workshop") or {}).get("guardrail")
+        if not g:
+            continue
+        row = versions.setdefault((g.get("id"), str(g.get("version"))), {
+            "guardrail": str(g.get("id")), "GuardrailVersion": str(g.get("version")),
+            "Invocations": 0, "InvocationsIntervened": 0})
+        row["Invocations"] += 1
+        intervened = g.get("action") == "INTERVENED"
+        row["InvocationsIntervened"] += intervened
+        by_policy: set[str] = set()
+        for assessment in _assessments(r):
+            found, units = policy_results(assessment)
+            by_policy |= found
+            for policy, n in units.items():
+                policies[policy]["TextUnitCount"] += n
+        for policy in by_policy:
+            policies[policy]["InvocationsIntervened"] += 1
+        if intervened and not by_policy:
+            policies["(no trace)"]["InvocationsIntervened"] += 1
+    rows = []
+    for row in (versions[k] for k in sorted(versions, key=str)):
+        rate = row["InvocationsIntervened"] / row["Invocations"]
+        rows.append({**row, "intervened": f"{rate:.0%}"})
+    return {"policy": [{"GuardrailPolicyType": p, **v} for p, v in sorted(policies.items())],
+            "version": rows}
+
+
+def fig_guardrails(records: Iterable[dict]):
+    """Interventions per guardrail policy and per guardrail version, from the logged calls."""
+    summary = guardrail_summary(records)
+    if not summary["version"]:
+        return _empty("Guardrails (no guarded model calls)")
+    return metrics.plot_guardrail_interventions(
+        summary, title="Guarded model calls in the invocation logs")
+
+
 FIGURES: dict[str, Callable] = {"Overview": fig_overview, "Timeline": fig_timeline,
-                                "Models": fig_models}
+                                "Models": fig_models, "Teams": fig_teams,
+                                "Guardrails": fig_guardrails}
 
 
 # -- the interactive dashboard ---------------------------------------------------------------
@@ -336,7 +465,9 @@ def export_html(log_dir: str | os.PathLike | None, path: str | os.PathLike) -> P
              f"<code>{html.escape(str(log_dir or 'the default log directory'))}</code>. Costs are "
              "tokens x the registry's on-demand prices.</p>",
              _html_table(kpi_table(records)), _html_table(by_lab(records)),
-             _html_table(Table(cost.summary(records, "workshop.notebook"), title="By notebook")),
+             _html_table(cost_per_team(records)),
+             _html_table(Table(cost.summary(records, _grouping(notebook_of, "notebook")),
+                               title="By notebook")),
              _html_table(errors_table(records))]
     for name, make in FIGURES.items():
         parts.append(f"<h2>{html.escape(name)}</h2><img alt='{html.escape(name)}' "

@@ -168,14 +168,30 @@ def timeseries(records: Iterable[dict] | None = None, period_s: int = 60) -> lis
     return rows
 
 
+def model_dimension(model_id: str) -> str:
+    """The ModelId dimension value Bedrock publishes a call's metrics under: the profile id for
+    a call through an application inference profile (its ARN as modelId), else the id as called.
+
+    The Bedrock docs do not say which value the ModelId dimension carries for application
+    profiles (checked 2026-12-07); the id is what a live recording shows: Cloud Custodian's
+    Bedrock inference-profile metrics filter queries ModelId=<inferenceProfileId> and its
+    recorded GetMetricStatistics answer holds the profile's tokens (cloud-custodian/
+    cloud-custodian, c7n/resources/bedrock.py and tests/data/placebo/
+    bedrock_inference_profile_token_metrics, recorded 2026-07-21). Check with list_metrics."""
+    if ":application-inference-profile/" in model_id:
+        return model_id.rsplit("/", 1)[-1]
+    return model_id
+
+
 def _record_key(r: dict) -> tuple:
     return (r.get("timestamp"), r.get("requestId"), r.get("modelId"), r.get("latencyMs"),
             r.get("operation"))
 
 
 def metric_data(records: Iterable[dict]) -> list[dict]:
-    """PutMetricData items (AWS/Bedrock names, dimension ModelId) for invocation-log records:
-    per second and model, each metric's values with counts, as Bedrock would have published."""
+    """PutMetricData items (AWS/Bedrock names, dimension ModelId: `model_dimension`) for
+    invocation-log records: per second and model, each metric's values with counts, as Bedrock
+    would have published."""
     records = list(records)
     groups: dict[tuple, dict[float, int]] = defaultdict(lambda: defaultdict(int))
     for r, p in zip(records, datapoints(records), strict=True):
@@ -188,7 +204,7 @@ def metric_data(records: Iterable[dict]) -> list[dict]:
                                    "throttle": "InvocationThrottles"}[kind],)
         for name in names:
             value = float(p[name] if name != "Invocations" else 1)
-            groups[(ts, p["ModelId"], name)][value] += 1
+            groups[(ts, model_dimension(p["ModelId"]), name)][value] += 1
     items = []
     for (ts, model, name), counts in sorted(groups.items()):
         pairs = list(counts.items())
@@ -281,34 +297,47 @@ def read_cloudwatch(model_ids: Iterable[str], minutes: int = 60, period_s: int =
     return rows_from_metric_data(results)
 
 
-def plot_timeseries(rows: list[dict], title: str = ""):
+def plot_timeseries(rows: list[dict], title: str = "", period_s: int | None = None):
     """Three panels over time: latency p50/p90/p99 per model, tokens in/out, and calls by
-    outcome (invocations, throttles, client and server errors), summed over models."""
+    outcome (invocations, throttles, client and server errors), summed over models.
+
+    Each row covers one period from its Timestamp (`timeseries`, `read_cloudwatch`): a bar spans
+    80 % of it and latency points sit at its middle; the time axis covers exactly the periods
+    shown, so calls that all fall within one period still get a readable axis. Pass the
+    `period_s` the rows were computed with; without it, the smallest gap between rows is used
+    (60 s for a single period)."""
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
     models = sorted({r["ModelId"] for r in rows})
     times = sorted({r["Timestamp"] for r in rows})
+    period = dt.timedelta(seconds=period_s or _smallest_gap(times) or 60)
+    middle = period / 2
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, model in enumerate(models):
         mine = [r for r in rows if r["ModelId"] == model and r["LatencyP50Ms"] is not None]
         for q, style in ((50, ":"), (90, "-"), (99, "--")):
-            axes[0].plot([r["Timestamp"] for r in mine], [r[f"LatencyP{q}Ms"] for r in mine],
-                         style, marker=".", color=colours[i % len(colours)],
+            axes[0].plot([r["Timestamp"] + middle for r in mine],
+                         [r[f"LatencyP{q}Ms"] for r in mine], style, marker=".",
+                         color=colours[i % len(colours)],
                          label=f"{model.split('.')[-1][:20]} p{q}")
     axes[0].set_title("InvocationLatency (ms, log scale)")
     if any(r["LatencyP50Ms"] for r in rows):
+        from matplotlib.ticker import FuncFormatter
+
         axes[0].set_yscale("log")
+        plain = FuncFormatter(lambda v, _pos: f"{v:g}")  # 15, not 1.5 x 10^1
+        axes[0].yaxis.set_major_formatter(plain)
+        axes[0].yaxis.set_minor_formatter(plain)
     total = {t: defaultdict(int) for t in times}
     for r in rows:
         for name in _COUNTS:
             total[r["Timestamp"]][name] += r[name]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
-    width = min(gaps) / 86400 * 0.8 if gaps else 0.0005  # bar width: 80 % of one period
-    axes[1].bar(times, [total[t]["InputTokenCount"] for t in times], width,
+    width = period.total_seconds() / 86400 * 0.8  # matplotlib dates are in days
+    axes[1].bar(times, [total[t]["InputTokenCount"] for t in times], width, align="edge",
                 label="InputTokenCount", color="#4c78a8")
-    axes[1].bar(times, [total[t]["OutputTokenCount"] for t in times], width,
+    axes[1].bar(times, [total[t]["OutputTokenCount"] for t in times], width, align="edge",
                 bottom=[total[t]["InputTokenCount"] for t in times], label="OutputTokenCount",
                 color="#72b7b2")
     axes[1].set_title("Tokens")
@@ -317,13 +346,147 @@ def plot_timeseries(rows: list[dict], title: str = ""):
                          ("InvocationClientErrors", "#f58518"),
                          ("InvocationServerErrors", "#e45756")):
         vals = [total[t][name] for t in times]
-        axes[2].bar(times, vals, width, bottom=bottom, label=name, color=colour)
+        axes[2].bar(times, vals, width, bottom=bottom, align="edge", label=name, color=colour)
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
     axes[2].set_title("Calls by outcome")
     for ax in axes:
         ax.legend(fontsize=7)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        if times:  # exactly the periods shown, with a margin of a tenth of a period
+            ax.set_xlim(times[0] - period / 10, times[-1] + period * 1.1)
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.tick_params(axis="x", labelsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _smallest_gap(times: list[dt.datetime]) -> float | None:
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    return min(gaps) if gaps else None
+
+
+# -- guardrails: AWS/Bedrock/Guardrails ------------------------------------------------------------
+# Metric and dimension names: https://docs.aws.amazon.com/bedrock/latest/userguide/
+# monitoring-guardrails-cw-metrics.html (checked 2026-12-07). Offline the engine publishes them
+# (local_bedrock/observability/guardrail_metrics.py); live, Bedrock does.
+GUARDRAIL_NAMESPACE = "AWS/Bedrock/Guardrails"
+POLICY_TYPES = ("ContentPolicy", "TopicPolicy", "WordPolicy", "SensitiveInformationPolicy",
+                "ContextualGroundingPolicy")
+
+
+def guardrail_versions(cloudwatch, namespace: str = GUARDRAIL_NAMESPACE) -> list[tuple[str, str]]:
+    """(GuardrailArn, GuardrailVersion) pairs that have an `Invocations` metric (list_metrics)."""
+    pairs = set()
+    for page in cloudwatch.get_paginator("list_metrics").paginate(Namespace=namespace,
+                                                                  MetricName="Invocations"):
+        for m in page["Metrics"]:
+            dims = {d["Name"]: d["Value"] for d in m["Dimensions"]}
+            if set(dims) == {"GuardrailArn", "GuardrailVersion"}:
+                pairs.add((dims["GuardrailArn"], dims["GuardrailVersion"]))
+    return sorted(pairs)
+
+
+def guardrail_queries(versions: list[tuple[str, str]], period_s: int,
+                      namespace: str = GUARDRAIL_NAMESPACE) -> list[dict]:
+    """GetMetricData queries: Sum of InvocationsIntervened and TextUnitCount per policy type
+    (ids p<i>_<j>), Sum of Invocations and InvocationsIntervened per guardrail version
+    (v<i>_<j>); labels say which series."""
+    def stat(qid, label, name, dims):
+        return {"Id": qid, "Label": label, "MetricStat": {
+            "Metric": {"Namespace": namespace, "MetricName": name,
+                       "Dimensions": [{"Name": k, "Value": v} for k, v in dims]},
+            "Period": period_s, "Stat": "Sum"}}
+
+    queries = [stat(f"p{i}_{j}", f"policy|{policy}|{name}", name,
+                    [("GuardrailPolicyType", policy)])
+               for i, policy in enumerate(POLICY_TYPES)
+               for j, name in enumerate(("InvocationsIntervened", "TextUnitCount"))]
+    queries += [stat(f"v{i}_{j}", f"version|{arn}|{version}|{name}", name,
+                     [("GuardrailArn", arn), ("GuardrailVersion", version)])
+                for i, (arn, version) in enumerate(versions)
+                for j, name in enumerate(("Invocations", "InvocationsIntervened"))]
+    return queries
+
+
+def read_guardrail_metrics(cloudwatch=None, minutes: int = 60, expect_invocations: int = 0,
+                           wait_s: float = 0, namespace: str = GUARDRAIL_NAMESPACE) -> dict:
+    """Guardrail interventions over the last `minutes` (one period), read with GetMetricData:
+    {"policy": rows per GuardrailPolicyType, "version": rows per guardrail version}. Live,
+    Bedrock's metrics arrive a minute or two after the calls: with `wait_s`, poll until the
+    versions add up to `expect_invocations` evaluations or the time is up."""
+    import time
+
+    if cloudwatch is None:
+        import boto3
+
+        cloudwatch = boto3.client("cloudwatch")
+    deadline = time.monotonic() + wait_s
+    while True:
+        end = _bucket(dt.datetime.now(dt.timezone.utc), 60) + dt.timedelta(minutes=1)
+        queries = guardrail_queries(guardrail_versions(cloudwatch, namespace), minutes * 60,
+                                    namespace)
+        sums: dict[str, float] = {}
+        for i in range(0, len(queries), 500):
+            page = cloudwatch.get_metric_data(MetricDataQueries=queries[i:i + 500],
+                                              StartTime=end - dt.timedelta(minutes=minutes),
+                                              EndTime=end)
+            sums.update({r["Label"]: sum(r["Values"]) for r in page["MetricDataResults"]})
+        summary = _guardrail_rows(sums)
+        seen = sum(r["Invocations"] for r in summary["version"])
+        if seen >= expect_invocations or time.monotonic() >= deadline:
+            return summary
+        time.sleep(10)
+
+
+def _guardrail_rows(sums: dict[str, float]) -> dict:
+    policy = [{"GuardrailPolicyType": p,
+               "InvocationsIntervened": int(sums.get(f"policy|{p}|InvocationsIntervened", 0)),
+               "TextUnitCount": int(sums.get(f"policy|{p}|TextUnitCount", 0))}
+              for p in POLICY_TYPES]
+    versions: dict[tuple, dict] = {}
+    for label, value in sums.items():
+        kind, *rest = label.split("|")
+        if kind == "version":
+            arn, version, name = rest
+            row = versions.setdefault((arn, version), {
+                "guardrail": arn.rsplit("/", 1)[-1], "GuardrailVersion": version,
+                "Invocations": 0, "InvocationsIntervened": 0})
+            row[name] = int(value)
+    rows = []
+    for row in (versions[k] for k in sorted(versions)):
+        rate = row["InvocationsIntervened"] / row["Invocations"] if row["Invocations"] else 0
+        rows.append({**row, "intervened": f"{rate:.0%}"})
+    return {"policy": [r for r in policy if r["TextUnitCount"] or r["InvocationsIntervened"]],
+            "version": rows}
+
+
+def plot_guardrail_interventions(summary: dict, title: str = ""):
+    """Two panels: interventions per policy type, and evaluations vs interventions per
+    guardrail version (from `read_guardrail_metrics`)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.2))
+    policies = summary["policy"]
+    axes[0].barh([r["GuardrailPolicyType"] for r in policies],
+                 [r["InvocationsIntervened"] for r in policies], color="#e45756")
+    axes[0].set_title("InvocationsIntervened per GuardrailPolicyType")
+    versions = summary["version"]
+    names = [f"{r['guardrail'][:12]} v{r['GuardrailVersion']}" for r in versions]
+    axes[1].barh(names, [r["Invocations"] for r in versions], color="#bab0ac",
+                 label="Invocations")
+    axes[1].barh(names, [r["InvocationsIntervened"] for r in versions], color="#e45756",
+                 label="InvocationsIntervened")
+    axes[1].set_title("Per guardrail version")
+    axes[1].legend(fontsize=7)
+    for ax in axes:
+        ax.invert_yaxis()
+        ax.tick_params(labelsize=8)
+        if not ax.patches:
+            ax.text(0.5, 0.5, "no guardrail metrics yet", ha="center", va="center",
+                    transform=ax.transAxes)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

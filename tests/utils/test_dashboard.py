@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -97,3 +98,97 @@ def test_export_html_is_self_contained_with_real_pngs(tmp_path):
 def test_export_html_with_no_logs(tmp_path):
     out = dashboard.export_html(tmp_path / "empty", tmp_path / "r.html")
     assert "0 invocation records" in out.read_text()
+
+
+# -- #18: the notebook filter, calls from scripts, and calls within one period ------------------
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = "(scripts and tests)"
+
+def test_notebook_filter_shows_paths_relative_to_the_repo():
+    inside = str(REPO / "08_llmops" / "06_operations_dashboard.ipynb")  # Jupyter's
+    other_clone = "/home/someone/bedrock-workshop-2/03_knowledge_bases/01_rag.ipynb"
+    records = [rec(1, lab="08_llmops", nb=inside), rec(2, lab="03_knowledge_bases", nb=other_clone),
+               rec(3, nb="08_llmops/02_metrics_and_alarms.ipynb")]  # WORKSHOP_NOTEBOOK's form
+    assert dashboard.choices(records)["notebook"] == [
+        "All", "03_knowledge_bases/01_rag.ipynb", "08_llmops/02_metrics_and_alarms.ipynb",
+        "08_llmops/06_operations_dashboard.ipynb"]
+    assert len(dashboard.select(records, notebook="08_llmops/06_operations_dashboard.ipynb")) == 1
+
+
+def test_calls_from_scripts_and_tests_are_labelled_as_such():
+    checkout = REPO.name  # python -m / pytest from the repo root log the folder's name
+    records = [rec(1, lab=checkout, nb=""), rec(2, lab="tmp", nb=""), rec(3),
+               rec(4, lab="tests", nb=str(REPO / "01_prompt_engineering" / "01.ipynb"))]
+    assert [dashboard.lab_of(r) for r in records] == [
+        SCRIPTS, SCRIPTS, "08_llmops", "01_prompt_engineering"]
+    assert checkout not in dashboard.choices(records)["lab"]
+    assert dashboard.lab_of({"modelId": MICRO}) == "(none)"  # no workshop context at all
+    rows = {r["lab"]: r for r in dashboard.by_lab(records).rows}
+    assert rows[SCRIPTS]["calls"] == 2
+
+
+def test_timeline_of_calls_within_one_period_has_a_readable_axis():
+    records = [dict(rec(0, model=(MICRO, LITE)[i % 2]),
+                    timestamp=f"2025-03-04T10:00:00.{3 + i:03d}Z", requestId=f"q{i}")
+               for i in range(12)]  # 12 calls within 15 ms (the #18 report)
+    fig = dashboard.fig_timeline(records)
+    fig.canvas.draw()
+    for ax in fig.axes[1:]:  # tokens and calls: bars as wide as 80 % of the 1 s period
+        assert all(bar.get_width() * 86400 < 1 for bar in ax.patches)
+    for ax in fig.axes:
+        lo, hi = ax.get_xlim()
+        assert (hi - lo) * 86400 < 2  # the axis covers the period, so ticks are distinct
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert "00:00:00" not in labels and len(set(labels)) == len(labels) > 1
+
+
+# -- #17: cost per team (application profiles' tags) and guardrail interventions -----------------
+APP = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/"
+
+
+def test_cost_per_team_prices_each_profile_as_the_model_it_copies(monkeypatch):
+    from utils import cost
+
+    monkeypatch.setattr(cost, "_PROFILES", {
+        APP + "aaa": {"id": "aaa", "name": "support", "model": LITE, "tags": {"team": "support"}},
+        APP + "bbb": {"id": "bbb", "name": "misc", "model": MICRO, "tags": {}}})
+    records = [rec(1, model=APP + "aaa"), rec(2, model=APP + "aaa"), rec(3, model=APP + "bbb"),
+               rec(4, model=APP + "zzz"), rec(5)]
+    rows = {r["team"]: r for r in dashboard.cost_per_team(records).rows}
+    assert rows["support"]["calls"] == 2
+    assert rows["support"]["USD"] == pytest.approx(2 * cost_usd(LITE, 100, 50), abs=1e-6)
+    assert rows["(untagged)"]["USD"] == pytest.approx(cost_usd(MICRO, 100, 50), abs=1e-6)
+    assert rows["(unknown profile)"]["USD"] == 0  # no model known: no price (not a guess)
+    assert rows["(no profile)"]["calls"] == 1 and rows["TOTAL"]["calls"] == 5
+
+
+def guarded(second: int, version: str, action: str, trace: dict | None = None) -> dict:
+    r = rec(second)
+    r["workshop"]["guardrail"] = {"id": "gr1", "version": version, "action": action}
+    r["output"]["outputBodyJson"] = {"stopReason": "guardrail_intervened"} if trace is None \
+        else {"trace": {"guardrail": trace}}
+    return r
+
+
+def test_guardrail_summary_per_version_and_per_policy_from_traces():
+    topic = {"topicPolicy": {"topics": [{"name": "x", "type": "DENY", "action": "BLOCKED",
+                                         "detected": True}]},
+             "invocationMetrics": {"usage": {"topicPolicyUnits": 1, "contentPolicyUnits": 1}}}
+    clean = {"contentPolicy": {"filters": [{"type": "HATE", "action": "NONE", "detected": False}]},
+             "invocationMetrics": {"usage": {"topicPolicyUnits": 2, "contentPolicyUnits": 2}}}
+    records = [guarded(1, "1", "INTERVENED", {"inputAssessment": {"gr1": topic}}),
+               guarded(2, "1", "NONE", {"inputAssessment": {"gr1": clean},
+                                        "outputAssessments": {"gr1": [clean]}}),
+               guarded(3, "2", "INTERVENED"), rec(4)]
+    summary = dashboard.guardrail_summary(records)
+    assert summary["version"] == [
+        {"guardrail": "gr1", "GuardrailVersion": "1", "Invocations": 2,
+         "InvocationsIntervened": 1, "intervened": "50%"},
+        {"guardrail": "gr1", "GuardrailVersion": "2", "Invocations": 1,
+         "InvocationsIntervened": 1, "intervened": "100%"}]
+    policy = {r["GuardrailPolicyType"]: r for r in summary["policy"]}
+    assert policy["TopicPolicy"] == {"GuardrailPolicyType": "TopicPolicy",
+                                     "InvocationsIntervened": 1, "TextUnitCount": 5}
+    assert policy["ContentPolicy"]["InvocationsIntervened"] == 0
+    assert policy["(no trace)"]["InvocationsIntervened"] == 1
+    assert len(dashboard.fig_guardrails(records).axes) == 2

@@ -80,6 +80,53 @@ def test_rows_from_metric_data_fill_missing_counts_with_zero():
 
 
 
+APP_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/ab12cd34ef56"
+
+
+def test_application_profile_calls_are_published_under_the_profile_id():
+    items = metrics.metric_data([rec(1, model=APP_ARN), rec(2)])
+    dims = {i["Dimensions"][0]["Value"] for i in items}
+    assert dims == {"ab12cd34ef56", MODEL}  # the id, as Bedrock's metrics carry it; not the ARN
+    assert metrics.model_dimension("us." + MODEL) == "us." + MODEL  # system profiles: as called
+
+
+def _one_period_rows():
+    """12 calls within 15 ms, as 08.06 makes them: one 1-second period."""
+    records = [rec(0.003 + i / 1000, model=(MODEL, OTHER)[i % 2], latency=10 + i,
+                   error=THROTTLE if i >= 8 else None) for i in range(12)]
+    return metrics.timeseries(records, period_s=1)
+
+
+def test_plot_of_calls_within_one_period_keeps_bars_and_axis_to_that_period():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = _one_period_rows()
+    assert len({r["Timestamp"] for r in rows}) == 1
+    fig = metrics.plot_timeseries(rows, period_s=1)
+    fig.canvas.draw()
+    latency, tokens, calls = fig.axes
+    widths_s = [bar.get_width() * 86400 for ax in (tokens, calls) for bar in ax.patches]
+    assert widths_s and all(abs(w - 0.8) < 1e-6 for w in widths_s)  # 80 % of the 1 s period
+    for ax in fig.axes:  # the axis spans the period (not 43 s bars over days of axis)
+        lo, hi = ax.get_xlim()
+        assert (hi - lo) * 86400 < 2
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert len(set(labels)) == len(labels) > 1 and "00:00:00" not in labels
+    from matplotlib.dates import date2num
+
+    bar_start = tokens.patches[0].get_x()  # bars start at the period, latency at its middle
+    assert abs(date2num(latency.lines[0].get_xdata()[0]) - (bar_start + 0.5 / 86400)) < 1e-9
+
+
+def test_plot_without_a_period_uses_the_smallest_gap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = metrics.timeseries([rec(0), rec(10), rec(30)], period_s=10)
+    fig = metrics.plot_timeseries(rows)
+    assert {round(b.get_width() * 86400, 6) for b in fig.axes[1].patches} == {8.0}
+
 
 def test_published_metrics_read_back_equal_the_logs(ws):
     ws.configure_faults(rpm=6)
