@@ -9,6 +9,7 @@ module only reads them, or adds spans where no instrumentation exists (your own 
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,6 +93,10 @@ def attribute_rows(span: ReadableSpan, prefix: str = "") -> list[dict]:
             for k, v in sorted((span.attributes or {}).items()) if k.startswith(prefix)]
 
 
+_BOTOCORE_PREFIX = re.compile(
+    r"^An error occurred \([^)]*\) when calling the \w+ operation( \(reached max retries: \d+\))?: ")
+
+
 def event_rows(span: ReadableSpan, width: int = 80) -> list[dict]:
     """The span's events (an exception event for a failed call): type and message, without
     botocore's "An error occurred (...) when calling the ... operation:" prefix."""
@@ -101,7 +106,7 @@ def event_rows(span: ReadableSpan, width: int = 80) -> list[dict]:
         message = str(a.get("exception.message", ""))
         rows.append({"span": span.name, "event": e.name,
                      "exception.type": a.get("exception.type", ""),
-                     "message": message.split(": ", 1)[-1][:width]})
+                     "message": _BOTOCORE_PREFIX.sub("", message)[:width]})
     return rows
 
 
@@ -259,7 +264,8 @@ def decode_traces(body: bytes) -> list[ReceivedSpan]:
 
 class OtlpReceiver:
     """A minimal OTLP/HTTP traces receiver on 127.0.0.1 (a stand-in for a collector): accepts
-    POST /v1/traces (protobuf, optionally gzip), keeps the decoded spans, answers 200."""
+    POST /v1/traces (protobuf, optionally gzip), keeps the decoded spans and each request's
+    headers and body, answers 200."""
 
     def __init__(self) -> None:
         self.spans: list[ReceivedSpan] = []
@@ -269,9 +275,9 @@ class OtlpReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                gzipped = self.headers.get("Content-Encoding") == "gzip"
+                body = gzip.decompress(raw) if gzipped else raw
                 if self.path != "/v1/traces":
                     self.send_error(404, "only /v1/traces is served")
                     return
@@ -283,8 +289,9 @@ class OtlpReceiver:
                 with receiver._lock:
                     receiver.spans += spans
                     receiver.requests.append({"path": self.path, "spans": len(spans),
-                                              "content-type": self.headers.get("Content-Type"),
-                                              "authorization": self.headers.get("Authorization")})
+                                              "authorization": self.headers.get("Authorization"),
+                                              "headers": dict(self.headers.items()),
+                                              "body": raw})  # as sent
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", "0")
