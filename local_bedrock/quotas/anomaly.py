@@ -113,7 +113,7 @@ def put_detector(backend, params: dict) -> str:
     for did, d in list(detectors.items()):
         if single and d.get("SingleMetricAnomalyDetector") and _same(d["SingleMetricAnomalyDetector"], single):
             del detectors[did]
-    did = uuid.uuid4().hex
+    did = str(uuid.uuid4())
     detectors[did] = {"AnomalyDetectorId": did,
                       **({"SingleMetricAnomalyDetector": single} if single else
                          {"MetricMathAnomalyDetector": math}),

@@ -93,7 +93,7 @@ class QuotaBook:
                                       f"A request to increase quota {code} is already pending "
                                       f"({r['Id']}).", 400)
             now = dt.datetime.now(dt.timezone.utc).timestamp()
-            rid = uuid.uuid4().hex
+            rid = str(uuid.uuid4())
             self.requests[rid] = {
                 "Id": rid, "ServiceCode": table.SERVICE_CODE, "ServiceName": table.SERVICE_NAME,
                 "QuotaCode": code, "QuotaName": fact.name, "DesiredValue": float(desired),
