@@ -29,9 +29,11 @@ class MathError(ValueError):
 
 
 def ids(expression: str) -> set[str]:
-    """The query ids an expression refers to."""
-    return {node.id for node in ast.walk(_parse(expression)) if isinstance(node, ast.Name)
-            and node.id not in ("FILL", "SUM")}
+    """The query ids an expression refers to (function names are not ids)."""
+    tree = _parse(expression)
+    functions = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+            and id(node) not in functions}
 
 
 def evaluate(expression: str, series: dict[str, Series], grid: Iterable[Hashable]) -> Series:
