@@ -116,3 +116,89 @@ def test_custom_dataset_in_s3_is_accepted(make_client):
     missing = arn.rsplit("/", 1)[0] + "/nosuchjob123"
     assert code_of(lambda: bedrock.get_evaluation_job(jobIdentifier=missing)) == \
         "ResourceNotFoundException"
+
+
+# ------------------------------------------------------------------ the notebook's helper module
+
+
+@pytest.fixture
+def ej():
+    """08_llmops/evaluation_jobs.py, imported as the notebook imports it."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    lab = str(Path(__file__).resolve().parents[2] / "08_llmops")
+    sys.path.insert(0, lab)
+    try:
+        yield importlib.import_module("evaluation_jobs")
+    finally:
+        sys.path.remove(lab)
+
+
+def test_helper_reads_results_and_reports_like_the_console(make_client, ej):
+    s3, bedrock = make_client("s3"), make_client("bedrock")
+    bucket = ej.ensure_bucket(s3, "lab08-helper-test", "us-east-1")
+    assert ej.ensure_bucket(s3, bucket, "us-east-1") == bucket  # idempotent
+    records = [{"prompt": "Classify the sentiment as one of: positive, negative.\nReview: "
+                          "Lovely fabric.", "referenceResponse": "positive"},
+               {"prompt": "Classify the sentiment as one of: positive, negative.\nReview: "
+                          "It ripped.", "referenceResponse": "negative"}]
+    uri = ej.upload_jsonl(s3, bucket, "helper/reviews.jsonl", records)
+    arn = ej.create_job(bedrock, jobName="helper-test", roleArn=ROLE, evaluationConfig={
+        "automated": {"datasetMetricConfigs": [{"taskType": "Classification", "metricNames": [
+            "Builtin.Accuracy"], "dataset": {"name": "reviews", "datasetLocation": {"s3Uri": uri}}}]}},
+        inferenceConfig={"models": [{"bedrockModel": {"modelIdentifier": MODEL}}]},
+        outputDataConfig={"s3Uri": f"s3://{bucket}/out"})
+    job, statuses = ej.wait(bedrock, arn, poll_s=0.05)
+    assert statuses == ["InProgress", "Completed"]
+    assert ej.job_prefix(job) == (bucket, f"out/helper-test/{arn.rsplit('/', 1)[-1]}/")
+    (key,) = ej.result_files(s3, job)
+    assert ej.KEY.search(key)["dataset"] == "reviews"
+    rows = ej.read_results(s3, job)
+    assert [(r["record"], r["metric"], r["task"]) for r in rows] == [
+        (0, "Accuracy", "Classification"), (1, "Accuracy", "Classification")]
+    expected = sum(r["response"] == rec["referenceResponse"] for r, rec in zip(rows, records,
+                                                                                  strict=True)) / 2
+    assert ej.report(rows) == [{"dataset": "reviews", "metric": "Accuracy", "Value": expected,
+                                "Number of prompts": 2, "Number of responses": 2}]
+    assert ej.pivot(rows) == {0: {"Accuracy": rows[0]["result"]}, 1: {"Accuracy": rows[1]["result"]}}
+
+
+def test_helper_reads_rag_records_and_tolerates_missing_scores(ej):
+    rag = {"conversationTurns": [{"prompt": {"content": [{"text": "Where?"}]}, "output": {
+        "text": "Reno."}, "results": [{"metricName": "Builtin.Correctness", "result": 1.0,
+                                        "evaluatorDetails": [{"explanation": "fine"}]}]}]}
+    failed = {"automatedEvaluationResult": {"scores": []}, "inputRecord": {"prompt": "Hi"},
+              "modelResponses": [{"response": ""}]}
+
+    class FakeS3:
+        def get_paginator(self, name):
+            return self
+
+        def paginate(self, **kw):
+            return [{"Contents": [{"Key": "out/j/abc123def456/models/KB1/taskTypes/General/"
+                                          "datasets/d/x_output.jsonl"}]}]
+
+        def get_object(self, Bucket, Key):
+            import io
+
+            body = (json.dumps(rag) + "\n" + json.dumps(failed) + "\n").encode()
+            return {"Body": io.BytesIO(body)}
+
+    job = {"outputDataConfig": {"s3Uri": "s3://b/out/"}, "jobName": "j",
+           "jobArn": "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/abc123def456"}
+    rows = ej.read_results(FakeS3(), job)
+    assert rows[0]["metric"] == "Correctness" and rows[0]["response"] == "Reno."
+    assert rows[0]["explanation"] == "fine" and rows[0]["source"] == "KB1"
+    assert rows[1]["metric"] is None  # a prompt without a response still counts as a prompt
+    (summary,) = ej.report(rows)
+    assert summary["Number of prompts"] == 2 and summary["Number of responses"] == 1
+
+
+def test_role_policy_grants_what_the_three_job_kinds_need(ej):
+    policy = ej.role_policy("my-bucket", "123456789012", "us-east-1")
+    actions = {a for s in policy["Statement"] for a in s["Action"]}
+    assert {"s3:GetObject", "s3:PutObject", "s3:ListBucket", "bedrock:InvokeModel",
+            "bedrock:Retrieve", "bedrock:RetrieveAndGenerate"} <= actions
+    assert ej.judge_model().endswith("amazon.nova-pro-v1:0")
