@@ -104,6 +104,7 @@ def evaluate_math_alarm(alarm, metric_data: list, now: dt.datetime | None = None
     points = {q.id: _matching(metric_data, q.metric_stat.metric.namespace,
                               q.metric_stat.metric.metric_name, q.metric_stat.metric.dimensions,
                               q.metric_stat.unit) for q in stats}
+    maths = [q for q in queries if q.expression]
     values = []
     for start, end in _windows(now, dt.timedelta(seconds=period_s), int(alarm.evaluation_periods)):
         series = {}
@@ -111,10 +112,16 @@ def evaluate_math_alarm(alarm, metric_data: list, now: dt.datetime | None = None
             v = statistic([p for p in points[q.id] if start < _aware(p.timestamp) <= end],
                           q.metric_stat.stat)
             series[q.id] = {end: v} if v is not None else {}
-        target = watched[0]
-        result = (metric_math.evaluate(target.expression, series, [end]) if target.expression
-                  else series.get(target.id, {}))
-        values.append(result.get(end))
+        pending = list(maths)  # expressions may use other expressions
+        while pending:
+            ready = [q for q in pending if metric_math.ids(q.expression) <= set(series)]
+            if not ready:
+                raise metric_math.MathError("An expression refers to an id that is not another "
+                                            "query of the alarm.")
+            for q in ready:
+                series[q.id] = metric_math.evaluate(q.expression, series, [end])
+                pending.remove(q)
+        values.append(series.get(watched[0].id, {}).get(end))
     return _decide(alarm, values)
 
 

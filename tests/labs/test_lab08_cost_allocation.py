@@ -162,3 +162,28 @@ def test_math_alarm_without_data_is_within_budget_and_unknown_math_is_reported(m
     assert got[odd["AlarmName"]]["StateValue"] == "INSUFFICIENT_DATA"
     assert "Offline metric math" in got[odd["AlarmName"]]["StateReason"]
     cloudwatch.delete_alarms(AlarmNames=list(got))
+
+
+def test_an_alarm_on_the_sum_of_two_profiles_expressions(ws, teams):
+    """08.07's exercise: one cost-center alarm adding two profiles' USD expressions."""
+    profiles = cost.application_profiles(boto3.client("bedrock"))
+    metrics.publish_to_cloudwatch()
+    by_team = {p["tags"]["team"]: (p["id"], p["model"]) for p in profiles.values()}
+    spent = {r["team"]: r["USD"] for r in cost.summary(ws.logger.records, cost.by_tag("team"))}
+    both = spent["support"] + spent["search"]
+    center = []
+    for i, team in enumerate(("support", "search")):
+        center += [{**q, "ReturnData": False} for q in cost.cost_metrics(*by_team[team],
+                                                                         prefix=f"p{i}_")]
+    center.append({"Id": "cc", "Expression": "p0_usd + p1_usd", "ReturnData": True})
+    cloudwatch = boto3.client("cloudwatch")
+    states = {}
+    for name, threshold in (("over", both * 0.9), ("under", both * 1.1)):
+        alarm = f"t-cc-{name}-{uuid.uuid4().hex[:6]}"
+        cloudwatch.put_metric_alarm(AlarmName=alarm, Metrics=center, Threshold=threshold,
+                                    ComparisonOperator="GreaterThanThreshold",
+                                    EvaluationPeriods=1, TreatMissingData="notBreaching")
+        (got,) = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+        states[name] = got["StateValue"]
+        cloudwatch.delete_alarms(AlarmNames=[alarm])
+    assert states == {"over": "ALARM", "under": "OK"}
