@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from scipy import sparse
 
 DATA = Path(__file__).parent / "data" / "train"
+BACKGROUND = Path(__file__).parent / "data" / "background"
 EMBEDDING_WEIGHT = 0.75
 CHAR_NS = (3, 4, 5)
 CHAR_WEIGHT = 2.0
@@ -249,8 +250,22 @@ _lock = threading.RLock()
 
 @lru_cache(maxsize=1)
 def examples() -> dict[str, list[str]]:
-    """The shipped training texts, label -> texts (cached)."""
-    return load_examples()
+    """The shipped training texts, label -> texts (cached); the background corpora
+    (``data/background/*.txt``: everyday requests, routine requests to many businesses) count
+    as benign."""
+    out = load_examples()
+    out["benign"] = list(dict.fromkeys(out.get("benign", []) + background()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def background() -> list[str]:
+    """Harmless texts of no particular business: the negatives every label is calibrated on."""
+    texts: list[str] = []
+    for path in sorted(BACKGROUND.glob("*.txt")):
+        lines = (ln.strip() for ln in path.read_text(encoding="utf-8").splitlines())
+        texts += [ln for ln in lines if ln and not ln.startswith("#")]
+    return list(dict.fromkeys(texts))
 
 
 @lru_cache(maxsize=1)

@@ -18,8 +18,19 @@ and, for an attached domain, the shipped ``data/train/topic_<domain>.txt`` quest
 positives, and every other shipped text (support questions, look-alikes, other domains, content
 categories) as negatives; the highest over the text and its longer sentences.
 
-``score = max(min(1, semantic + 0.4 * lexical), learned)``; the topic is detected when
-``score >= 0.6``. The threshold and weights were set on ``07_guardrails/data/redteam*.jsonl``.
+A fourth, the *margin* (:mod:`.background`), is what lets a topic written for any business work:
+the best unit's similarity to the topic's references minus its nearness to a background corpus
+of harmless requests (everyday requests, routine requests to about ninety kinds of business),
+with the guardrail's business vocabulary weighed down.
+
+The topic is detected when any of three kinds of evidence clears its bar: the margin reaches
+``MARGIN_BAR`` (a unit nearer to the topic than to anything harmless); the classifier's
+probability reaches ``LEARNED_BAR``; or, for a topic attached to a known domain, ``semantic +
+0.4 * lexical`` reaches 0.6 with some lexical evidence. Similarity alone no longer decides: a
+business's routine request that shares the topic's words ("How do I book a trainer in the app?"
+for a gym that denies off-app training) is nearer to the background. ``score`` maps each kind
+onto one scale on which 0.6 is its bar. The bars were chosen on the lab's development sets and
+on three development configurations for other businesses (``07_guardrails/data/configs_dev``).
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from local_bedrock.guardrails import classifier, lexicon
+from local_bedrock.guardrails import background, classifier, lexicon
 from local_bedrock.guardrails._text import (
     embed_refs,
     embed_units,
@@ -43,6 +54,9 @@ from local_bedrock.guardrails.literal_gate import compile_rule, may_match
 THRESHOLD = 0.6
 LEXICAL_WEIGHT = 0.4
 WINDOWS = (5, 8)
+MARGIN_WINDOWS = (8,)
+MARGIN_BAR = 0.02  # closer to the topic than to the nearest harmless texts, by this much
+LEARNED_BAR = 0.8
 
 _DOMAINS = {
     name: {
@@ -141,21 +155,26 @@ def learned_scores(text: str, topics: list[dict]) -> list[float]:
 
 
 def score_topics(text: str, topics: list[dict]) -> list[dict]:
-    """For each topic: {"topic", "score", "semantic", "lexical", "detected"}."""
+    """For each topic: {"topic", "score", "semantic", "lexical", "learned", "margin", "detected"}."""
     if not topics:
         return []
     if not text.strip():
-        return [{"topic": t, "score": 0.0, "semantic": 0.0, "lexical": 0.0, "detected": False}
-                for t in topics]
+        return [{"topic": t, "score": 0.0, "semantic": 0.0, "lexical": 0.0, "learned": 0.0,
+                 "margin": -1.0, "detected": False} for t in topics]
     text_units = units(text, windows=WINDOWS)
     vecs = embed_units(text_units)
+    margin_units = units(text, windows=MARGIN_WINDOWS)
+    margins = background.margins(margin_units, topics)
     learned = learned_scores(text, topics)
     out = []
-    for t, p in zip(topics, learned):
+    for t, p, margin in zip(topics, learned, margins):
         refs = embed_refs([f"{t['name']}: {t['definition']}", *t.get("examples", [])])
         sem = float(np.max(vecs @ refs.T))
         lex = lexical_score(text, attached_domains(_topic_text(t)))
-        s = max(min(1.0, max(0.0, sem + LEXICAL_WEIGHT * lex)), p)
+        # each kind of evidence reaches THRESHOLD exactly at its own bar
+        s = max(min(1.0, sem + LEXICAL_WEIGHT * lex) if lex > 0 else 0.0,
+                THRESHOLD * p / LEARNED_BAR, THRESHOLD + margin - MARGIN_BAR)
+        s = min(1.0, max(0.0, s))
         out.append({"topic": t, "score": round(s, 4), "semantic": round(sem, 4), "lexical": round(lex, 4),
-                    "detected": s >= THRESHOLD})
+                    "learned": round(p, 4), "margin": round(margin, 4), "detected": s >= THRESHOLD})
     return out

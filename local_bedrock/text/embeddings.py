@@ -133,6 +133,40 @@ def _mean_pool(texts: list[str]) -> np.ndarray:
     return sums / np.maximum(lengths, 1)[:, None].astype(np.float32)  # empty text: zero vector
 
 
+def embed_weighted(texts: list[str], token_weights: dict[int, float]) -> np.ndarray:
+    """L2-normalised 256-d embeddings whose pooling weighs the given token ids (others 1.0):
+    a weighted mean of WordLlama's token vectors."""
+    from scipy.sparse import csr_matrix
+
+    if not texts:
+        return np.zeros((0, NATIVE_DIM), dtype=np.float32)
+    table = _model().embedding
+    ids_per_text = _token_ids(list(texts))
+    lengths = np.fromiter(map(len, ids_per_text), dtype=np.int64, count=len(texts))
+    ids = np.fromiter(chain.from_iterable(ids_per_text), dtype=np.int64, count=int(lengths.sum()))
+    np.clip(ids, 0, table.shape[0] - 1, out=ids)
+    weights = np.ones(ids.size, dtype=np.float32)
+    if token_weights:
+        lookup = np.fromiter(token_weights.keys(), dtype=np.int64)
+        hit = np.isin(ids, lookup)
+        weights[hit] = [token_weights[int(i)] for i in ids[hit]]
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    m = csr_matrix((weights, ids, indptr), shape=(len(texts), table.shape[0]))
+    vectors = np.asarray(m @ table, dtype=np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def token_ids_of_word(word: str) -> set[int]:
+    """The token ids a word is written with, in its usual casings, with and without a leading space."""
+    tok = _unpadded_tokenizer()
+    space = tok.token_to_id("\u2581")
+    out: set[int] = set()
+    for variant in {word, word.lower(), word.capitalize(), word.upper()}:
+        for text in (variant, " " + variant):
+            out.update(i for i in tok.encode(text, add_special_tokens=False).ids if i != space)
+    return out
+
+
 def embed(texts: list[str], dimensions: int = NATIVE_DIM, normalize: bool = True) -> np.ndarray:
     """Embed texts into float32 vectors of the requested dimension (L2-normalised if asked)."""
     if not texts:
