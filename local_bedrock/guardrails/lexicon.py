@@ -32,7 +32,9 @@ _PERSON = (r"(?:(?:a|an|the|my|your|his|her|their|our|some|that|this)\s+)?(?:(?:
            r"anyone|everyone|him|her|them|you|myself|yourself|neighbou?rs?|wife|husband|partner|"
            r"girlfriend|boyfriend|ex|kids?|child|children|baby|family|boss|cowork(?:er|ers)|"
            r"colleagues?|roommate|teacher|students?|man|woman|men|women|guy|girl|boy|"
-           r"customers?|intruders?|police|cops?|officers?|owners?|cats?|dogs?|pets?|animals?))\b")
+           r"customers?|intruders?|police|cops?|officers?|owners?|cats?|dogs?|pets?|animals?))\b"
+           # "kill all child processes", "kill the parent thread": software, not people
+           r"(?!\s+(?:process(?:es)?|threads?|tasks?|jobs?|nodes?|elements?|widgets?|pods?|containers?))")
 _GROUP = (r"(?:immigrants?|refugees?|foreigners?|migrants?|muslims?|jews?|jewish people|christians?|"
           r"hindus?|buddhists?|atheists?|women|men|girls|gays?|lesbians?|gay people|trans people|"
           r"transgender people|black people|white people|asians?|hispanics?|latinos?|arabs?|"
@@ -134,7 +136,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
     "VIOLENCE": [
         (r"\b(?:kill|murder|stab|shoot|strangle|choke|beat up|torture|maim|poison|behead|"
          r"slaughter|assassinate|run over|hurt|injure|attack|assault|smother|drown|burn)\s+" + _PERSON, 0.8),
-        (r"\b(?:kill|murder|stab|shoot|strangle|torture|poison|assassinate|behead)\b[^.!?]{0,30}\b(?:with|using)\b", 0.45),
+        (r"\b(?:kill|murder|stab|shoot|strangle|torture|poison|assassinate|behead)\b(?! two birds)[^.!?]{0,30}\b(?:with|using)\b", 0.45),
         (r"\b(?:build|make|assemble|construct|hide|plant|detonate|set off)\b[^.!?]{0,25}\b(?:a |an |the )?"
          r"(?:bomb|explosive|ied|pipe bomb|grenade|molotov|incendiary device)s?\b", 0.9),
         (r"\b(?:bomb|explosives?|pipe bomb|grenade|molotov)\b", 0.45),
@@ -171,7 +173,9 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"\bbreak into (?:a|the|someone'?s?) (?:house|home|car|building)\b|\bwhile the owners are (?:away|out|at work)\b", 0.8),
         (r"\billegal(?:ly)?\b", 0.15),
         (r"\bfake\b[^.!?]{0,20}\breviews?\b|\bastroturf\w*|\bsock ?puppet accounts?\b", 0.7),
-        (r"\b(?:pirat(?:ed|e|ing)|bootleg|warez|crack(?:ed)? (?:the |a )?(?:software|firmware|licen[cs]e|drm))\b", 0.6),
+        # "pirated", "pirating", or a pirate copy of media (not pirate ships, stories or costumes)
+        (r"\b(?:pirat(?:ed|ing)|pirate (?:copy|copies|software|movies?|films?|games?|music|e?books?|apps?|"
+         r"versions?|content|streams?|sites?)|bootleg|warez|crack(?:ed)? (?:the |a )?(?:software|firmware|licen[cs]e|drm))\b", 0.6),
         (r"\bshoplift\w*\b", 0.6),
         (r"\blaunder(?:ing)?\b[^.!?]{0,25}\b(?:money|cash|funds|proceeds)\b|\bmoney laundering\b", 0.8),
         (r"\b(?:get into|access|log ?into|break into|hack)\s+(?:my ex'?s?|someone(?: else)?'?s|her|his|their|another (?:person|user)'?s?|my (?:wife|husband|partner|girlfriend|boyfriend|roommate|neighbou?r)'?s)\s+(?:[\w-]+\s+)?(?:account|camera|phone|email|feed|house|home)\b", 0.75),
