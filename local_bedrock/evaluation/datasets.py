@@ -129,12 +129,19 @@ def model_records(engine, dataset: dict, metrics: list[str], task: str,
     for number, record in enumerate(records, 1):
         if not isinstance(record.get("prompt"), str) or not record["prompt"].strip():
             raise validation(f"Record {number} of dataset {dataset['name']} has no prompt.")
+        for key in ("referenceResponse", "category"):
+            if record.get(key) is not None and not isinstance(record[key], str):
+                raise validation(f"Record {number} of dataset {dataset['name']}: {key} must be "
+                                 "a string.")
         if needs_reference and not record.get("referenceResponse") and location:
             raise validation(f"Record {number} of dataset {dataset['name']} has no "
                              f"referenceResponse, which {sorted(needs_reference)} need.")
         if precomputed is not None:
             found = [r for r in record.get("modelResponses") or []
-                     if r.get("modelIdentifier") == precomputed]
+                     if isinstance(r, dict) and r.get("modelIdentifier") == precomputed]
+            if found and not isinstance(found[0].get("response"), str):
+                raise validation(f"Record {number} of dataset {dataset['name']}: the "
+                                 "modelResponses entry needs a response string.")
             if not found:
                 raise validation(f"Record {number} of dataset {dataset['name']} has no "
                                  f"modelResponses entry with modelIdentifier {precomputed!r} "

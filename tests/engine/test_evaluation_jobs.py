@@ -250,6 +250,15 @@ def test_judge_job_with_your_own_responses(aws):
             "s3Uri": f"s3://{BUCKET}/data/bad.jsonl"}}, "metricNames": ["Builtin.Refusal"]}],
         evaluator=JUDGE, model=byoi))["jobArn"])
     assert failed["status"] == "Failed" and "my-app" in failed["failureMessages"][0]
+    # a record of the wrong type fails the job with the reason, not with an engine error
+    put(s3, "data/typed.jsonl", [{"prompt": "Hi", "referenceResponse": 42}])
+    typed = wait(bedrock, bedrock.create_evaluation_job(**model_job("typed", [
+        {"taskType": "QuestionAndAnswer", "dataset": {"name": "typed", "datasetLocation": {
+            "s3Uri": f"s3://{BUCKET}/data/typed.jsonl"}}, "metricNames": ["Builtin.Accuracy"]}]))[
+        "jobArn"])
+    assert typed["status"] == "Failed"
+    assert typed["failureMessages"] == ["Record 1 of dataset typed: referenceResponse must be a "
+                                        "string."]
 
 
 # ------------------------------------------------------------------------ RAG jobs
