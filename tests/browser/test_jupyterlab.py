@@ -24,6 +24,7 @@ from scripts import kernel, lab
 REPO = lab.REPO
 SHOTS = REPO / "build" / "browser"
 LABS = ("00_prerequisites", "01_prompt_engineering", "08_llmops")
+RUN_TIMEOUT_S = 150  # one notebook, Run All Cells (about 10-35 s on an idle 2-core machine)
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM") or shutil.which("chromium") \
     or shutil.which("chromium-browser")
 # what a user's shell has, not what the test targets add (the test kernel config, no bars)
@@ -205,20 +206,23 @@ def _menu(page: Page, menu: str, item: str) -> None:
 
 
 def _run_all(page: Page, server: dict, path: str, shot: str) -> None:
-    """Clear outputs, Run All Cells, wait for every prompt to be numbered, save, check errors."""
-    notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
+    """Clear outputs, Run All Cells, wait until every shown prompt is numbered and the kernel is
+    idle, save, check errors (a cell whose source is hidden, e.g. a solution, shows no prompt)."""
+    panel = page.locator(".jp-NotebookPanel:visible")
     _menu(page, "Edit", "Clear Outputs of All Cells")
     _menu(page, "Run", "Run All Cells")
-    prompts = notebook.locator(".jp-CodeCell .jp-InputPrompt")
-    deadline = time.monotonic() + 90
+    prompts = panel.locator(".jp-CodeCell .jp-InputPrompt")
+    status = panel.locator(".jp-Notebook-ExecutionIndicator")
+    deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
-        texts = prompts.all_text_contents()
-        if texts and all(t.strip().strip("[]:").isdigit() for t in texts):
+        shown = [t.strip() for t in prompts.all_text_contents() if t.strip()]
+        if shown and all(t.strip("[]:").isdigit() for t in shown) \
+                and status.get_attribute("data-status") == "idle":
             break
         time.sleep(0.5)
     else:
         page.screenshot(path=SHOTS / f"{shot}_timeout.png", full_page=True)
-        raise AssertionError(f"{path}: cells still running after 90 s: {texts}")
+        raise AssertionError(f"{path}: cells still running after {RUN_TIMEOUT_S} s: {shown}")
     page.screenshot(path=SHOTS / f"{shot}.png", full_page=True)
     _assert_no_errors(page, path)
     file = server["root"] / path
@@ -227,6 +231,9 @@ def _run_all(page: Page, server: dict, path: str, shot: str) -> None:
     expect(_tab(page, file.name)).not_to_have_class(re.compile(r"\bjp-mod-dirty\b"))
     assert file.stat().st_mtime_ns != before, f"{path} was not saved"
     saved = json.loads(file.read_text())
+    not_run = [i for i, c in enumerate(saved["cells"])
+               if c["cell_type"] == "code" and c["execution_count"] is None]
+    assert not not_run, f"{path}: cells {not_run} did not run"
     errors = [o for c in saved["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert not errors, f"{path}: error outputs: {[e['ename'] + ': ' + e['evalue'] for e in errors]}"
 
