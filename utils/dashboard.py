@@ -256,20 +256,27 @@ def cost_per_team(records: Iterable[dict], key: str = TEAM_TAG) -> Table:
 
 
 def fig_teams(records: Iterable[dict]):
-    """Cost and calls per team: the `team` tag of the application profile each call went
-    through (08.07)."""
+    """Cost per team (the `team` tag of the application profile each call went through, 08.07),
+    and calls per team next to the calls made without a profile (log scale: they usually
+    dominate)."""
     import matplotlib.pyplot as plt
 
     records = list(records)
     if not records:
         return _empty("Teams")
     rows = cost.summary(records, cost.by_tag(TEAM_TAG))
-    names = [r[TEAM_TAG] for r in rows]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 0.5 * len(rows) + 1.8))
-    axes[0].barh(names, [r["USD"] for r in rows], color="#54a24b")
+    teams = [r for r in rows if r[TEAM_TAG] != cost.NO_PROFILE]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.45 * len(rows) + 1.9))
+    axes[0].barh([r[TEAM_TAG] for r in teams], [r["USD"] for r in teams], color="#54a24b")
     axes[0].set_title(f"Cost per {TEAM_TAG} tag (USD, on-demand prices)")
-    axes[1].barh(names, [r["calls"] for r in rows], color="#4c78a8")
-    axes[1].set_title("Calls")
+    if not teams:
+        axes[0].text(0.5, 0.5, "no calls through application profiles yet (08.07)",
+                     ha="center", va="center", transform=axes[0].transAxes)
+    axes[1].barh([r[TEAM_TAG] for r in rows], [r["calls"] for r in rows],
+                 color=["#bab0ac" if r[TEAM_TAG] == cost.NO_PROFILE else "#4c78a8"
+                        for r in rows])
+    axes[1].set_xscale("log")
+    axes[1].set_title("Calls (log scale)")
     for ax in axes:
         ax.invert_yaxis()
         ax.tick_params(labelsize=8)

@@ -324,12 +324,15 @@ def plot_timeseries(rows: list[dict], title: str = "", period_s: int | None = No
                          label=f"{model.split('.')[-1][:20]} p{q}")
     axes[0].set_title("InvocationLatency (ms, log scale)")
     if any(r["LatencyP50Ms"] for r in rows):
-        from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FuncFormatter, NullFormatter
 
         axes[0].set_yscale("log")
         plain = FuncFormatter(lambda v, _pos: f"{v:g}")  # 15, not 1.5 x 10^1
         axes[0].yaxis.set_major_formatter(plain)
-        axes[0].yaxis.set_minor_formatter(plain)
+        lat = [r[f"LatencyP{q}Ms"] for r in rows for q in (50, 90, 99)
+               if r[f"LatencyP{q}Ms"]]
+        # minor ticks get labels only within one decade (else they crowd into each other)
+        axes[0].yaxis.set_minor_formatter(plain if max(lat) < 10 * min(lat) else NullFormatter())
     total = {t: defaultdict(int) for t in times}
     for r in rows:
         for name in _COUNTS:
