@@ -89,6 +89,10 @@ def ensure(root: Path = REPO, prefix: str | Path = sys.prefix, python: str = sys
     if _legacy_is_ours(legacy, root, python):
         shutil.rmtree(legacy)
         done.append(f"removed the old per-user kernel {LEGACY_NAME!r}")
+    elif _read(legacy) is not None:  # another clone's, from before: say so, leave it
+        other = _read(legacy).get("env", {}).get("PYTHONPATH", "?")
+        done.append(f"note: the Launcher's older kernel 'Bedrock workshop' runs {other}, another "
+                    f"clone; `jupyter kernelspec remove {LEGACY_NAME}` removes it")
     return "; ".join(done) or None
 
 

@@ -20,9 +20,7 @@ FIRST_NOTEBOOK = "00_prerequisites/01_setup_and_modes.ipynb"
 def command(notebook_dir: Path = REPO, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The `jupyter lab` command line: opens (and prints the URL of) the first notebook."""
     args = [str(Path(sys.executable).parent / "jupyter"), "lab", f"--notebook-dir={notebook_dir}",
-            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
-            # the per-user spec older installs wrote may point at another clone: not offered here
-            f"--KernelSpecManager.denied_kernelspecs={kernel.LEGACY_NAME}"]
+            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}"]
     if os.name == "posix" and os.geteuid() == 0:
         args.append("--allow-root")
     return args + list(extra)

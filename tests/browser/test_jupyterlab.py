@@ -94,7 +94,7 @@ def test_lab_opens_on_the_first_notebook_with_this_clones_kernel(server, page):
     page.wait_for_url(f"**/lab/tree/{lab.FIRST_NOTEBOOK}*")
     expect(_tab(page, Path(lab.FIRST_NOTEBOOK).name)).to_be_visible()
     specs = _api(server, "kernelspecs")["kernelspecs"]
-    assert kernel.spec_name() in specs and kernel.LEGACY_NAME not in specs
+    assert kernel.spec_name() in specs
     assert specs[kernel.spec_name()]["spec"]["env"]["PYTHONPATH"] == str(REPO)
 
 

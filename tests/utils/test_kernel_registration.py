@@ -51,8 +51,9 @@ def test_the_old_per_user_spec_is_removed_only_when_it_was_this_checkouts(tmp_pa
     legacy.mkdir(parents=True)
     other = {"argv": [PY, "-m", "ipykernel_launcher"], "env": {"PYTHONPATH": "/other/clone"}}
     (legacy / "kernel.json").write_text(json.dumps({**other, "argv": ["/bin/sh"]}))
-    kernel.ensure(root, prefix, python="/no/such/python-here", user_dir=user)
-    assert legacy.exists()  # another clone's, still working: left alone (and hidden by make lab)
+    message = kernel.ensure(root, prefix, python="/no/such/python-here", user_dir=user)
+    assert legacy.exists()  # another clone's, still working: left alone, and named
+    assert "runs /other/clone, another clone; `jupyter kernelspec remove bedrock-workshop`" in message
     (legacy / "kernel.json").write_text(json.dumps({**other, "env": {"PYTHONPATH": str(root)}}))
     assert "removed" in kernel.ensure(root, prefix, user_dir=user)
     assert not legacy.exists()
@@ -68,7 +69,6 @@ def test_make_lab_registers_before_starting_and_opens_the_first_notebook(monkeyp
     args, env = calls[1]
     assert f"--LabApp.default_url=/lab/tree/{lab.FIRST_NOTEBOOK}" in args
     assert (lab.REPO / lab.FIRST_NOTEBOOK).exists()
-    assert f"--KernelSpecManager.denied_kernelspecs={kernel.LEGACY_NAME}" in args
     assert args[-1] == "--no-browser" and env["WORKSHOP_MODE"] == "offline"
     assert lab.environment({"WORKSHOP_MODE": "live"})["WORKSHOP_MODE"] == "live"
 
