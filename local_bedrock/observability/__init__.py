@@ -6,8 +6,10 @@ CloudWatch behaviour the LLMOps lab reads back (percentile statistics, alarm eva
   schema per runtime call to the configured CloudWatch Logs group (stream
   ``aws/bedrock/modelinvocations``) and/or S3 bucket (``<prefix>/AWSLogs/<account>/
   BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/*.json.gz``), both served by moto.
-* :mod:`.cloudwatch` - moto's CloudWatch taught two things real CloudWatch does: percentile
-  statistics (``p50``, ``p90``, ``p99``...) in GetMetricData, and evaluating metric alarms against
-  the stored data when they are described.
+* :mod:`.cloudwatch` - moto's CloudWatch taught what real CloudWatch does: percentile
+  statistics (``p50``, ``p90``, ``p99``...) in GetMetricData, metric math (:mod:`.metric_math`),
+  and evaluating metric and metric-math alarms against the stored data when they are described.
+* :mod:`.guardrail_metrics` - the ``AWS/Bedrock/Guardrails`` metrics of every guardrail
+  evaluation (ApplyGuardrail, guarded model calls), put into CloudWatch before it is read.
 * :mod:`.responses` - the handlers and ``install(engine)``.
 """
