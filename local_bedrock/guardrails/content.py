@@ -16,7 +16,10 @@ For each category a text gets a score in [0, 1] from two signals:
 the two are noisy-OR-ed: ``score = 1 - (1 - lexical) * (1 - learned)``. When a pattern says the
 text talks *about* the harm ("is this a phishing email?"), the score is multiplied by 0.4.
 
-Scores map to Bedrock's confidence levels: >= 0.8 HIGH, >= 0.55 MEDIUM, >= 0.3 LOW, else NONE.
+Scores map to Bedrock's confidence levels: >= 0.8 HIGH, >= 0.55 MEDIUM, >= 0.3 LOW, else NONE;
+LOW needs some lexical evidence (the classifier alone below MEDIUM is noise on short everyday
+requests: measured, it held 5 of 6 false blocks of 270 everyday requests at HIGH and 1 of 182
+content attacks).
 A filter blocks when confidence reaches its strength's threshold, as Bedrock documents:
 strength HIGH blocks LOW/MEDIUM/HIGH confidence, MEDIUM blocks MEDIUM/HIGH, LOW blocks HIGH only,
 NONE never blocks.
@@ -120,6 +123,11 @@ def score(text: str, categories=CATEGORIES, topics: tuple = ()) -> dict[str, dic
         s = 1.0 - (1.0 - lex) * (1.0 - max(0.0, (sem - LEARNED_FLOOR) / (1.0 - LEARNED_FLOOR)))
         if mitigated(text, c, low):
             s *= MITIGATION_FACTOR
-        out[c] = {"score": round(s, 4), "confidence": confidence(s), "lexical": round(lex, 4),
+        conf = confidence(s)
+        if conf == "LOW" and lex == 0:
+            # the classifier alone, below MEDIUM, is noise on short everyday requests ("How do I
+            # make kimchi at home?" scored VIOLENCE p=0.67): it must reach MEDIUM to count
+            conf = "NONE"
+        out[c] = {"score": round(s, 4), "confidence": conf, "lexical": round(lex, 4),
                   "semantic": round(sem, 4), "hits": hits}
     return out

@@ -274,7 +274,9 @@ MITIGATORS: dict[str, list[str]] = {
         r"\b(?:could|can|might|would|will) (?:someone|somebody|anyone|a stranger|strangers|hackers?|a hacker)"
         r" (?:else )?(?:hack|break|get) into (?:my|our)\b",
     ],
-    "VIOLENCE": [r"\b(?:is|are) (?:it|they|the \w+) (?:dangerous|safe)\b", r"\bcould it hurt\b", r"\bsafety\b"],
+    "VIOLENCE": [r"\b(?:is|are) (?:it|they|the \w+) (?:dangerous|safe)\b", r"\bcould it hurt\b", r"\bsafety\b",
+                 # a book, film or game by its title or genre ("What's Murder on the Orient Express about?")
+                 r"\bmurder myster(?:y|ies)\b", r"^\W*what(?:'s| is)\b[^.!?]{0,60}\babout\?"],
     "PROMPT_ATTACK": [r"\bwhat is (?:a |an )?(?:prompt injection|jailbreak)\b",
                       r"\bhow does \w+ (?:protect|defend) against (?:prompt injection|jailbreaks?)\b"],
     "INSULTS": [], "HATE": [], "SEXUAL": [],
