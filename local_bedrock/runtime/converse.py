@@ -165,6 +165,7 @@ def converse(engine, params: dict) -> dict:
     model = models.resolve(params["modelId"], converse=True, engine=engine)
     served = capabilities.check_converse(model, params, region=engine.call_region)
     req = to_generation_request(params, model.max_output_tokens)
+    req.resolved_model = model.model_id  # answers seeded by the model, not by a profile's random id
     req.served = served  # type: ignore[attr-defined]
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:
@@ -189,6 +190,7 @@ def converse_stream(engine, params: dict) -> dict:
     model = models.resolve(params["modelId"], converse=True, streaming=True, engine=engine)
     served = capabilities.check_converse(model, params, streaming=True, region=engine.call_region)
     req = to_generation_request(params, model.max_output_tokens)
+    req.resolved_model = model.model_id  # answers seeded by the model, not by a profile's random id
     req.served = served  # type: ignore[attr-defined]
     blocked = engine.guardrail_input(params, req)
     if blocked is not None:

@@ -65,6 +65,7 @@ def invoke_model(engine, params: dict) -> dict:
     else:
         req = providers.parse_text_request(model.model_id, body)
         req.model_id = params["modelId"]
+        req.resolved_model = model.model_id
         req.served = served  # type: ignore[attr-defined]
         result = generate(engine, req)
         engine.faults.token_delay(result.output_tokens, served.token_pace_factor)
@@ -91,6 +92,7 @@ def invoke_model_stream(engine, params: dict) -> dict:
     served = _served(engine, model, params)
     req = providers.parse_text_request(model.model_id, _body(params))
     req.model_id = params["modelId"]
+    req.resolved_model = model.model_id
     req.served = served  # type: ignore[attr-defined]
     result = generate(engine, req)
     chunks = providers.render_stream_chunks(model.model_id, result, split_tokens(result.text))

@@ -91,7 +91,7 @@ def count_request_tokens(req: GenerationRequest) -> int:
 
 def _rng(req: GenerationRequest) -> random.Random:
     """Seeded per request; at temperature > 0 each repeat of the same request varies."""
-    key = json.dumps([base_model_id(req.model_id), req.system,  # one model, one answer, however
+    key = json.dumps([req.resolved_model or base_model_id(req.model_id), req.system,  # one model, one answer, however
                       [(t.role, t.text) for t in req.messages],  # it is called (id, profile)
                       req.temperature, req.top_p], sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()

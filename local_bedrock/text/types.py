@@ -33,6 +33,7 @@ class GenerationRequest:
     tools: list[dict[str, Any]] = field(default_factory=list)  # Converse toolSpec dicts
     tool_choice: dict[str, Any] | None = None
     json_schema: dict[str, Any] | None = None  # structured-output request, when given
+    resolved_model: str | None = None  # the registry model behind model_id (e.g. an application profile's)
 
 
 @dataclass

@@ -191,3 +191,16 @@ def test_roles_resolve_per_region():
     arns = catalog.invocation_arns(catalog.find(HAIKU), "us-west-2", "111122223333")
     assert arns[0].endswith(f":inference-profile/us.{HAIKU}")
     assert {a.split(":")[3] for a in arns[1:]} == {"us-east-1", "us-east-2", "us-west-2"}
+
+
+def test_an_application_profile_answers_as_the_model_it_copies(make_client):
+    """Answers are seeded by the resolved model, not by the profile's random id: the same request
+    through an application profile and through its model gets the same text and usage."""
+    bedrock, runtime = make_client("bedrock"), make_client("bedrock-runtime")
+    source = bedrock.get_foundation_model(modelIdentifier="amazon.nova-lite-v1:0")["modelDetails"]["modelArn"]
+    arn = bedrock.create_inference_profile(inferenceProfileName="seeded-as-model",
+                                           modelSource={"copyFrom": source})["inferenceProfileArn"]
+    kw = {"messages": [{"role": "user", "content": [{"text": "Two sentences on operating LLM apps."}]}],
+          "inferenceConfig": {"temperature": 0}}
+    via_profile, direct = runtime.converse(modelId=arn, **kw), runtime.converse(modelId="amazon.nova-lite-v1:0", **kw)
+    assert via_profile["output"] == direct["output"] and via_profile["usage"] == direct["usage"]
