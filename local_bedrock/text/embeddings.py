@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -89,7 +90,28 @@ def _chunks(text: str) -> list[str]:
     return out
 
 
+_IDS_CACHE: OrderedDict[str, list[int]] = OrderedDict()
+_IDS_CACHE_MAX = 20_000
+_ids_lock = threading.Lock()
+
+
 def _token_ids(texts: list[str]) -> list[list[int]]:
+    """Token ids of each text, cached per text (the guardrail policies tokenize the same units
+    several times per request)."""
+    with _ids_lock:
+        found = {t: _IDS_CACHE[t] for t in texts if t in _IDS_CACHE}
+    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    if missing:
+        new = dict(zip(missing, _encode(missing), strict=True))
+        with _ids_lock:
+            _IDS_CACHE.update(new)
+            while len(_IDS_CACHE) > _IDS_CACHE_MAX:
+                _IDS_CACHE.popitem(last=False)
+        found.update(new)
+    return [found[t] for t in texts]
+
+
+def _encode(texts: list[str]) -> list[list[int]]:
     """Token ids of each text; long texts are encoded in pieces cut at spaces (the piece's
     leading lone "▁" dropped), which gives the whole text's ids but for rare merges."""
     pieces, owner = [], []
