@@ -21,6 +21,8 @@ class Recorder:
         self.cassette = cassette
 
     def request_created(self, request, operation_name: str, **kwargs) -> None:
+        if not isinstance(request.body, (bytes, bytearray, str, type(None))):
+            return  # a streamed upload (S3 PutObject): not a service the cassette records
         split = urlsplit(request.url)
         request.context["workshop_replay_key"] = request_key(
             request.method, split.path, split.query, request.body)

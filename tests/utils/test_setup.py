@@ -138,3 +138,22 @@ def test_offline_works_with_a_bedrock_api_key_set(tmp_path, monkeypatch):
     finally:
         utils.teardown()
     assert os.environ["AWS_BEARER_TOKEN_BEDROCK"] == "bedrock-api-key-example"
+
+
+def test_record_mode_survives_a_streamed_s3_upload(tmp_path, monkeypatch):
+    """Recording keys only requests whose body is bytes: an S3 PutObject with a file-like body
+    (not a recorded service) must not crash the recorder."""
+    import io
+
+    from utils.recorder import Recorder
+
+    class Request:
+        url, method, context = "https://s3.amazonaws.com/bucket/key", "PUT", {}
+        body = io.BytesIO(b"not json")
+
+    request = Request()
+    Recorder(cassette=None).request_created(request, "PutObject")
+    assert "workshop_replay_key" not in request.context
+    request.body = b'{"a": 1}'
+    Recorder(cassette=None).request_created(request, "PutObject")
+    assert len(request.context["workshop_replay_key"]) == 64
