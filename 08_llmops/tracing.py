@@ -1,6 +1,7 @@
-"""Lab 08.08's tracing helpers: OpenTelemetry spans as table rows and a trace waterfall, spans
-for the agent's tool calls, GenAI attributes for knowledge-base retrieval, a local OTLP/HTTP
-receiver, and a SigV4-signing session for CloudWatch's OTLP traces endpoint.
+"""Lab 08.08's tracing helpers: OpenTelemetry spans as table rows, one row per trace (08.06's
+slowest traces) and a trace waterfall, spans for the agent's tool calls, GenAI attributes for
+knowledge-base retrieval, a local OTLP/HTTP receiver, and a SigV4-signing session for
+CloudWatch's OTLP traces endpoint.
 
 The spans themselves come from the OpenTelemetry SDK and its botocore instrumentation; this
 module only reads them, or adds spans where no instrumentation exists (your own code).
@@ -108,6 +109,30 @@ def event_rows(span: ReadableSpan, width: int = 80) -> list[dict]:
                      "exception.type": a.get("exception.type", ""),
                      "message": _BOTOCORE_PREFIX.sub("", message)[:width]})
     return rows
+
+
+def trace_rows(spans: Iterable[ReadableSpan], top: int | None = None) -> list[dict]:
+    """One row per trace, slowest first: root span, spans, Bedrock model calls and their tokens
+    (each call counted once), duration (first start to last end) and spans with error status."""
+    by_trace: dict[int, list[ReadableSpan]] = {}
+    for s in spans:
+        by_trace.setdefault(s.context.trace_id, []).append(s)
+    rows = []
+    for trace_id, group in by_trace.items():
+        calls = [s for s in group if is_model_call(s)]
+        duration = max(s.end_time for s in group) - min(s.start_time for s in group)
+        rows.append({
+            "trace id": f"{trace_id:032x}", "root": tree(group)[0][1].name, "spans": len(group),
+            "model calls": len(calls),
+            "input tokens": sum((s.attributes or {}).get("gen_ai.usage.input_tokens", 0)
+                                for s in calls),
+            "output tokens": sum((s.attributes or {}).get("gen_ai.usage.output_tokens", 0)
+                                 for s in calls),
+            "duration ms": round(duration / 1e6, 1),
+            "errors": sum(s.status.status_code == StatusCode.ERROR for s in group),
+        })
+    rows.sort(key=lambda r: r["duration ms"], reverse=True)
+    return rows[:top] if top is not None else rows
 
 
 # =========================================================================== the waterfall

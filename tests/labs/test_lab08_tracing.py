@@ -356,3 +356,36 @@ def test_sigv4_session_needs_credentials(tracing):
 
     with pytest.raises(RuntimeError, match="No AWS credentials"):
         tracing.sigv4_session("us-east-1", session=NoCredentials())
+
+
+def test_trace_rows_list_the_slowest_traces_with_calls_tokens_and_errors(memory, tracing):
+    """08.06's Traces view: one row per trace, slowest first, tokens from model calls only."""
+    from utils import agents
+
+    tracer = trace.get_tracer("lab08-tests")
+    toolbox = tracing.TracedToolbox(["lookup_order"])
+    runs = {}
+    for name, question in (("ok", "What is the status of order ORD-20417?"),
+                           ("failing tool", "What is the status of order ORD-99999?")):
+        with tracer.start_as_current_span(f"invoke_agent {name}"):
+            runs[name] = agents.run_agent(_client(), NOVA, question, toolbox)
+    with tracer.start_as_current_span("slow step"):
+        time.sleep(0.3)
+    spans = memory.get_finished_spans()
+    rows = tracing.trace_rows(spans)
+    assert len(rows) == 3
+    assert [r["duration ms"] for r in rows] == sorted((r["duration ms"] for r in rows), reverse=True)
+    by_root = {r["root"]: r for r in rows}
+    assert by_root["slow step"]["duration ms"] >= 300
+    assert (by_root["slow step"]["spans"], by_root["slow step"]["model calls"]) == (1, 0)
+    for name, run in runs.items():
+        row = by_root[f"invoke_agent {name}"]
+        assert row["model calls"] == len(run.model_steps)
+        assert row["spans"] == 1 + len(run.model_steps) + len(run.tool_calls)
+        assert (row["input tokens"], row["output tokens"]) == (run.input_tokens, run.output_tokens)
+    assert by_root["invoke_agent ok"]["errors"] == 0
+    assert by_root["invoke_agent failing tool"]["errors"] == 1
+    assert len(tracing.trace_rows(spans, top=2)) == 2
+    failing = by_root["invoke_agent failing tool"]
+    fig = tracing.waterfall(tracing.in_trace(spans, int(failing["trace id"], 16)))
+    assert len(fig.axes[0].patches) == failing["spans"]
