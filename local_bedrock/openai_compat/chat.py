@@ -64,20 +64,7 @@ def to_converse(body: dict) -> tuple[dict, dict | None]:
 
 
 def _inference(body: dict) -> dict:
-    cfg: dict[str, Any] = {}
-    limit = body.get("max_completion_tokens", body.get("max_tokens"))
-    if limit is not None:
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise bad_request("max_completion_tokens must be an integer of at least 1.",
-                              "max_completion_tokens")
-        cfg["maxTokens"] = limit
-    for name, key, top in (("temperature", "temperature", 2.0), ("top_p", "topP", 1.0)):
-        value = body.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= top:
-            raise bad_request(f"{name} must be a number between 0 and {top:g}.", name)
-        cfg[key] = min(float(value), 1.0)
+    cfg = common.sampling(body, "max_completion_tokens")
     stop = body.get("stop")
     if stop is not None:
         stops = [stop] if isinstance(stop, str) else stop

@@ -76,6 +76,25 @@ def check_model(engine, model_id: Any, api: str, streaming: bool = False) -> cat
     return model
 
 
+def sampling(body: dict, limit_field: str) -> dict:
+    """Converse's inferenceConfig from an OpenAI body: its token limit (``limit_field``, or for
+    Chat Completions the older ``max_tokens``), temperature (0-2, capped at Converse's 1) and top_p."""
+    cfg: dict[str, Any] = {}
+    limit = body.get(limit_field, body.get("max_tokens") if limit_field == "max_completion_tokens" else None)
+    if limit is not None:
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise bad_request(f"{limit_field} must be an integer of at least 1.", limit_field)
+        cfg["maxTokens"] = limit
+    for name, key, top in (("temperature", "temperature", 2.0), ("top_p", "topP", 1.0)):
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= top:
+            raise bad_request(f"{name} must be a number between 0 and {top:g}.", name)
+        cfg[key] = min(float(value), 1.0)
+    return cfg
+
+
 def converse_params(model_id: str, messages: list[dict], system: list[dict], inference: dict,
                     tools: list[dict]) -> dict:
     """A Converse request (boto3 shape) from the translated pieces."""

@@ -97,21 +97,7 @@ def _check_runtime_limits(body: dict, headers: dict) -> None:
 
 
 def _inference(body: dict) -> dict:
-    cfg: dict[str, Any] = {}
-    limit = body.get("max_output_tokens")
-    if limit is not None:
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise bad_request("max_output_tokens must be an integer of at least 1.",
-                              "max_output_tokens")
-        cfg["maxTokens"] = limit
-    for name, key, top in (("temperature", "temperature", 2.0), ("top_p", "topP", 1.0)):
-        value = body.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= top:
-            raise bad_request(f"{name} must be a number between 0 and {top:g}.", name)
-        cfg[key] = min(float(value), 1.0)
-    return cfg
+    return common.sampling(body, "max_output_tokens")
 
 
 def _input_turns(items: Any) -> list[dict]:
