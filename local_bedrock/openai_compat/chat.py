@@ -139,11 +139,7 @@ def _tool_spec(tool: Any, i: int) -> dict:
             or not fn.get("name"):
         raise bad_request(f"tools[{i}] must be {{\"type\": \"function\", \"function\": {{\"name\": "
                           "..., \"parameters\": {...}}}.", f"tools[{i}]")
-    schema = fn.get("parameters") or {"type": "object", "properties": {}}
-    spec = {"name": fn["name"], "inputSchema": {"json": schema}}
-    if fn.get("description"):
-        spec["description"] = fn["description"]
-    return {"toolSpec": spec}
+    return common.tool_spec(fn["name"], fn.get("description"), fn.get("parameters"))
 
 
 def _tool_choice(choice: Any, tools: list[dict]) -> dict | str | None:

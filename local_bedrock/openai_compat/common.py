@@ -95,6 +95,14 @@ def sampling(body: dict, limit_field: str) -> dict:
     return cfg
 
 
+def tool_spec(name: str, description: str | None, parameters: dict | None) -> dict:
+    """A Converse ``toolSpec`` from an OpenAI function tool's name, description and parameters."""
+    spec = {"name": name, "inputSchema": {"json": parameters or {"type": "object", "properties": {}}}}
+    if description:
+        spec["description"] = description
+    return {"toolSpec": spec}
+
+
 def converse_params(model_id: str, messages: list[dict], system: list[dict], inference: dict,
                     tools: list[dict]) -> dict:
     """A Converse request (boto3 shape) from the translated pieces."""

@@ -167,12 +167,7 @@ def _tool_spec(tool: Any, i: int) -> dict:
                           "them); give function tools.", f"tools[{i}].type")
     if not tool.get("name"):
         raise bad_request(f"tools[{i}] needs a name.", f"tools[{i}].name")
-    spec = {"name": tool["name"],
-            "inputSchema": {"json": tool.get("parameters") or {"type": "object",
-                                                               "properties": {}}}}
-    if tool.get("description"):
-        spec["description"] = tool["description"]
-    return {"toolSpec": spec}
+    return common.tool_spec(tool["name"], tool.get("description"), tool.get("parameters"))
 
 
 def _tool_choice(choice: Any, tools: list[dict]) -> dict | str | None:

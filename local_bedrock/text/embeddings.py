@@ -132,9 +132,10 @@ def _encode(texts: list[str]) -> list[list[int]]:
     return out
 
 
-def _mean_pool(texts: list[str]) -> np.ndarray:
+def _mean_pool(texts: list[str], token_weights: dict[int, float] | None = None) -> np.ndarray:
     """WordLlama's average pooling computed without padding, as a sparse (texts x vocabulary)
-    token-count matrix times the embedding table: cost linear in the total number of tokens."""
+    token-count matrix times the embedding table: cost linear in the total number of tokens.
+    ``token_weights`` (token id -> weight, others 1.0) makes it a weighted mean."""
     from scipy.sparse import csr_matrix
 
     table = _model().embedding
@@ -142,39 +143,30 @@ def _mean_pool(texts: list[str]) -> np.ndarray:
     lengths = np.fromiter(map(len, ids_per_text), dtype=np.int64, count=len(texts))
     ids = np.fromiter(chain.from_iterable(ids_per_text), dtype=np.int64, count=int(lengths.sum()))
     np.clip(ids, 0, table.shape[0] - 1, out=ids)
-    if ids.size <= SMALL_GATHER:  # a few short texts: gathering rows beats building a sparse matrix
+    weights = np.ones(ids.size, dtype=np.float32)
+    if token_weights:
+        hit = np.isin(ids, np.fromiter(token_weights.keys(), dtype=np.int64))
+        weights[hit] = [token_weights[int(i)] for i in ids[hit]]
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    totals = np.add.reduceat(weights, indptr[:-1]) if ids.size else np.zeros(len(texts), np.float32)
+    totals[lengths == 0] = 1.0  # an empty text pools to the zero vector, as in WordLlama
+    if ids.size <= SMALL_GATHER and not token_weights:  # a few short texts: gather rows instead
         sums = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
         rows = np.flatnonzero(lengths)
         if rows.size:
-            sums[rows] = np.add.reduceat(table[ids], np.concatenate([[0], np.cumsum(lengths[rows])[:-1]]), axis=0)
-        return sums / np.maximum(lengths, 1)[:, None].astype(np.float32)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    counts = csr_matrix((np.ones(ids.size, dtype=np.float32), ids, indptr),
-                        shape=(len(texts), table.shape[0]))
-    sums = np.asarray(counts @ table, dtype=np.float32)
-    return sums / np.maximum(lengths, 1)[:, None].astype(np.float32)  # empty text: zero vector
+            sums[rows] = np.add.reduceat(table[ids], indptr[:-1][rows], axis=0)
+    else:
+        counts = csr_matrix((weights, ids, indptr), shape=(len(texts), table.shape[0]))
+        sums = np.asarray(counts @ table, dtype=np.float32)
+    return sums / totals[:, None].astype(np.float32)
 
 
 def embed_weighted(texts: list[str], token_weights: dict[int, float]) -> np.ndarray:
-    """L2-normalised 256-d embeddings whose pooling weighs the given token ids (others 1.0):
-    a weighted mean of WordLlama's token vectors."""
-    from scipy.sparse import csr_matrix
-
+    """L2-normalised 256-d embeddings whose pooling weighs the given token ids (others 1.0)."""
     if not texts:
         return np.zeros((0, NATIVE_DIM), dtype=np.float32)
-    table = _model().embedding
-    ids_per_text = _token_ids(list(texts))
-    lengths = np.fromiter(map(len, ids_per_text), dtype=np.int64, count=len(texts))
-    ids = np.fromiter(chain.from_iterable(ids_per_text), dtype=np.int64, count=int(lengths.sum()))
-    np.clip(ids, 0, table.shape[0] - 1, out=ids)
-    weights = np.ones(ids.size, dtype=np.float32)
-    if token_weights:
-        lookup = np.fromiter(token_weights.keys(), dtype=np.int64)
-        hit = np.isin(ids, lookup)
-        weights[hit] = [token_weights[int(i)] for i in ids[hit]]
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    m = csr_matrix((weights, ids, indptr), shape=(len(texts), table.shape[0]))
-    vectors = np.asarray(m @ table, dtype=np.float32)
+    with _lock:
+        vectors = _mean_pool(list(texts), token_weights)
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
