@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -15,6 +17,25 @@ import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_BYTES = 300_000
+# A stored progress bar (tqdm's text form) or widget state is noise frozen in git.
+_PROGRESS = re.compile(r"\d+%\|[^\n]*\|")
+# The one offline callout a notebook carries (00.03 tells the whole story).
+OFFLINE_CALLOUT = re.compile(r"^> \*\*Offline", re.M)
+_ENGINE_PROSE = re.compile(r"offline|local engine|the engine|stand-in", re.I)
+
+
+def code_hash(nb: dict) -> str:
+    """A digest of a notebook's code cells: stored outputs are stale once it changes."""
+    code = "\n\x00".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
+
+
+def engine_prose_share(nb: dict) -> float:
+    """The share of a notebook's markdown words in paragraphs about the offline engine."""
+    paragraphs = [p for c in nb["cells"] if c["cell_type"] == "markdown"
+                  for p in re.split(r"\n\s*\n", "".join(c["source"]))]
+    words = sum(len(p.split()) for p in paragraphs) or 1
+    return sum(len(p.split()) for p in paragraphs if _ENGINE_PROSE.search(p)) / words
 
 
 def new_notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
@@ -53,6 +74,7 @@ def execute(path: str | Path, mode: str = "offline", timeout: int = 600) -> None
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     nb.metadata.pop("widgets", None)  # widget state (progress bars) can be 100 kB of noise
+    nb.metadata["workshop"] = {"executed_code": code_hash(nb)}  # see problems(): stale outputs
     for i, cell in enumerate(nb.cells):  # stable ids keep diffs small
         cell["id"] = f"c{i:02d}"
         cell.get("metadata", {}).pop("execution", None)
@@ -77,6 +99,14 @@ def problems(path: str | Path) -> list[str]:
         out.append(f"{path}: not executed (run `python -m scripts.nbtools execute {path}`)")
     if nb["cells"] and nb["cells"][0]["cell_type"] != "markdown":
         out.append(f"{path}: must open with a markdown cell (title and overview)")
+    if "widgets" in nb["metadata"]:
+        out.append(f"{path}: stored widget state (re-execute with scripts.nbtools)")
+    if any(_PROGRESS.search(json.dumps(o)) for c in code for o in c.get("outputs", [])):
+        out.append(f"{path}: a stored progress bar (run with TQDM_DISABLE=1)")
+    stamp = nb["metadata"].get("workshop", {}).get("executed_code")
+    if stamp != code_hash(nb):
+        out.append(f"{path}: outputs are stale: code changed since they were stored "
+                   f"(run `python -m scripts.nbtools execute {path}`)")
     return out
 
 

@@ -1,0 +1,79 @@
+"""Every notebook teaches the same way (#18): a "Your turn" whose worked solution runs here, one short
+offline callout, little prose about the engine, and stored outputs that are current and clean."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts.nbtools import OFFLINE_CALLOUT, REPO, engine_prose_share, lab_notebooks, problems
+
+NOTEBOOKS = lab_notebooks()
+SOLUTIONS = sorted(p for p in REPO.glob("[0-9][0-9]_*/solutions/*.py") if p.name != "__init__.py")
+# 00.03 is where the whole story of the offline engine is told; every other notebook keeps to one callout.
+ENGINE_STORY = REPO / "00_prerequisites" / "03_offline_engine.ipynb"
+MAX_ENGINE_PROSE = 0.20
+YOUR_TURN = re.compile(r"^## Your turn", re.M)
+SOLUTION_REF = re.compile(r"solutions/([A-Za-z_]\w*)\.py")
+
+
+def _markdown(path: Path) -> list[str]:
+    """The markdown cells of a notebook, as text."""
+    nb = json.loads(path.read_text())
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name[:2]}.{path.stem}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_every_notebook_has_a_your_turn_with_a_worked_solution(path):
+    """A "## Your turn" section, which names its worked solution (solutions/NAME.py) beside the lab."""
+    cells = _markdown(path)
+    at = [i for i, text in enumerate(cells) if YOUR_TURN.search(text)]
+    assert at, f"{path.name}: no '## Your turn' section"
+    named = {m for text in cells[at[0]:] for m in SOLUTION_REF.findall(text)}
+    assert named, f"{path.name}: the Your turn section names no solutions/NAME.py"
+    for name in named:
+        assert (path.parent / "solutions" / f"{name}.py").is_file(), f"{path.name}: solutions/{name}.py missing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_stored_outputs_are_current_and_clean(path):
+    """No stored error, progress bar or widget state, and outputs made by the notebook's current code."""
+    assert problems(path) == []
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p != ENGINE_STORY], ids=_id)
+def test_offline_is_one_short_callout(path):
+    """One "> **Offline ..." callout per notebook and at most a fifth of the prose about the engine:
+    the labs teach Bedrock; 00.03 tells the engine's story once."""
+    nb = json.loads(path.read_text())
+    callouts = sum(len(OFFLINE_CALLOUT.findall(text)) for text in _markdown(path))
+    assert callouts == 1, f"{path.name}: {callouts} offline callouts"
+    share = engine_prose_share(nb)
+    assert share <= MAX_ENGINE_PROSE, f"{path.name}: {share:.0%} of the prose is about the engine"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: f"{p.parent.parent.name[:2]}.{p.stem}")
+def test_worked_solution_runs_and_shows_its_effect(path, ws, monkeypatch):
+    """Each solution runs offline from its lab's folder, as the notebook runs it, and its check()
+    asserts the effect the exercise is about."""
+    lab = path.parent.parent
+    monkeypatch.chdir(lab)
+    monkeypatch.syspath_prepend(str(lab))
+    name = f"_solution_{lab.name[:2]}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)
+    spec.loader.exec_module(module)
+    assert module.__doc__, f"{path}: say in a docstring which exercise this solves"
+    assert callable(getattr(module, "run", None)) and callable(getattr(module, "check", None)), \
+        f"{path}: a solution defines run() and check(result)"
+    module.check(module.run())
