@@ -1,0 +1,1 @@
+"""A summary API on Amazon Bedrock: the application local_bedrock's example tests."""
