@@ -39,6 +39,7 @@ import functools
 import inspect
 import json
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,7 @@ class BedrockMock:
         with _DISPATCH.lock:
             if not _DISPATCH.stack:
                 install_global([_ENTRY])
+                _moto_passthrough(True)
             _DISPATCH.stack.append(self)
             self._saved_session = boto3.DEFAULT_SESSION
             boto3.DEFAULT_SESSION = None  # the next boto3.client() makes a session with the hook
@@ -207,6 +209,7 @@ class BedrockMock:
                 _DISPATCH.stack.remove(self)
             if not _DISPATCH.stack:
                 uninstall_global([_ENTRY])
+                _moto_passthrough(False)
             boto3.DEFAULT_SESSION = self._saved_session
             self._saved_session = None
         if self._server is not None:
@@ -402,6 +405,28 @@ def _fault_config(faults: FaultConfig | dict | str | None) -> FaultConfig:
     if isinstance(faults, str):
         return FaultConfig.parse(faults)
     return FaultConfig(**faults)
+
+
+# Bedrock's AWS hosts, for moto's passthrough list (see _moto_passthrough).
+_BEDROCK_HOSTS = r"https?://bedrock(-runtime|-agent|-agent-runtime)?(-fips)?\.[a-z0-9-]+\.amazonaws\.com"
+
+
+def _moto_passthrough(add: bool) -> None:
+    """Let Bedrock requests pass moto's mock_aws while a mock_bedrock is active.
+
+    botocore calls every before-send handler: with mock_aws active, moto's answers too (a 404
+    or NotImplementedError for Bedrock operations it lacks), even though ours is used. moto
+    skips URLs on its passthrough list. Only when moto is already imported (a test module that
+    uses mock_aws imports it first)."""
+    config = sys.modules.get("moto.core.config")
+    if config is None:
+        return
+    core = config.default_user_config.setdefault("core", {})
+    urls = core.setdefault("passthrough", {}).setdefault("urls", [])
+    if add and _BEDROCK_HOSTS not in urls:
+        urls.append(_BEDROCK_HOSTS)
+    while not add and _BEDROCK_HOSTS in urls:
+        urls.remove(_BEDROCK_HOSTS)
 
 
 def _reset_moto() -> None:
