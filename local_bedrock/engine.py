@@ -70,8 +70,9 @@ class Engine:
         # fn(operation=, params=, output=, error=, latency_ms=, request_id=, headers=) called after
         # each bedrock-runtime call (streams: once the stream ends); see local_bedrock.observability
         self.observers: list[Callable[..., None]] = []
-        from local_bedrock import extensions
+        from local_bedrock import blas, extensions
 
+        blas.use_one_thread()
         extensions.install(self)
 
     @property

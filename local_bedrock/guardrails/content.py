@@ -31,7 +31,7 @@ import re
 
 from local_bedrock.guardrails import classifier, lexicon
 from local_bedrock.guardrails._text import classifier_units, embed_units, sentences
-from local_bedrock.guardrails.literal_gate import compile_rule
+from local_bedrock.guardrails.literal_gate import Paragraphs, compile_rule
 
 CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "PROMPT_ATTACK")
 CONFIDENCE_CUTS = (("HIGH", 0.8), ("MEDIUM", 0.55), ("LOW", 0.3))
@@ -62,13 +62,22 @@ def _deleeted_sentences(text: str) -> str:
     return "\n".join(d for s, d in zip(sentences(text), sentences(deleeted), strict=True) if d != s)
 
 
-def lexical_score(text: str, category: str) -> tuple[float, list[str]]:
-    """Noisy-OR of the weights of the category's rules that match (and the matched snippets)."""
-    variants = [(v, v.lower()) for v in (text, _deleeted_sentences(text)) if v]
+def _variants(text: str) -> list[tuple[str, str, Paragraphs]]:
+    """The text and its de-leeted sentences, each with its lower-cased copy and paragraphs."""
+    return [(v, low, Paragraphs(low)) for v in (text, _deleeted_sentences(text)) if v
+            for low in (v.lower(),)]
+
+
+def lexical_score(text: str, category: str,
+                  variants: list[tuple[str, str, Paragraphs]] | None = None) -> tuple[float, list[str]]:
+    """Noisy-OR of the weights of the category's rules that match (and the matched snippets).
+    ``variants``: :func:`_variants` of the text, when several categories share them."""
+    variants = _variants(text) if variants is None else variants
     keep = 1.0
     hits = []
     for rule, w in _RULES[category]:
-        found = next(((v, low, m) for v, low in variants if (m := rule.search(v, low))), None)
+        found = next(((v, low, m) for v, low, paras in variants
+                      if (m := rule.search(v, low, paras))), None)
         if found:
             v, low, m = found
             keep *= 1.0 - w
@@ -76,10 +85,11 @@ def lexical_score(text: str, category: str) -> tuple[float, list[str]]:
     return 1.0 - keep, hits
 
 
-def mitigated(text: str, category: str, low: str | None = None) -> bool:
+def mitigated(text: str, category: str, low: str | None = None,
+              paragraphs: Paragraphs | None = None) -> bool:
     """Whether the text talks *about* the harm ("is this a phishing email?")."""
     low = text.lower() if low is None else low
-    return any(rule.search(text, low) for rule in _MITIGATORS[category])
+    return any(rule.search(text, low, paragraphs) for rule in _MITIGATORS[category])
 
 
 def confidence(score: float) -> str:
@@ -115,13 +125,14 @@ def score(text: str, categories=CATEGORIES, topics: tuple = ()) -> dict[str, dic
         return {c: {"score": 0.0, "confidence": "NONE", "lexical": 0.0, "semantic": 0.0, "hits": []}
                 for c in cats}
     learned = learned_scores(text, cats, topics)
-    low = text.lower()
+    variants = _variants(text)
+    _, low, paragraphs = variants[0]
     out = {}
     for c in cats:
-        lex, hits = lexical_score(text, c)
+        lex, hits = lexical_score(text, c, variants)
         sem = learned[c]
         s = 1.0 - (1.0 - lex) * (1.0 - max(0.0, (sem - LEARNED_FLOOR) / (1.0 - LEARNED_FLOOR)))
-        if mitigated(text, c, low):
+        if mitigated(text, c, low, paragraphs):
             s *= MITIGATION_FACTOR
         conf = confidence(s)
         if conf == "LOW" and lex == 0:

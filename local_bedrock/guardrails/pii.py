@@ -44,7 +44,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from local_bedrock.guardrails.literal_gate import may_match, required_literals
+from local_bedrock.guardrails.literal_gate import Paragraphs, may_match, required_literals
 
 
 @dataclass(frozen=True)
@@ -288,15 +288,30 @@ def _names(text: str) -> list[Match]:
     return found
 
 
+def _find(rx: re.Pattern, text: str, gate, paragraphs: Paragraphs):
+    """Every match of a detector: a keyword-triggered one only in the paragraphs that hold its
+    keywords (an entity never spans a blank line), each confirmed on the whole text."""
+    if gate is None or len(paragraphs.spans) < 2:
+        yield from rx.finditer(text)
+        return
+    for k in paragraphs.candidates(gate):
+        start, end = paragraphs.spans[k]
+        for m in rx.finditer(text, start, end):
+            if (full := rx.match(text, m.start())) is not None:
+                yield full
+
+
 def detect(text: str) -> list[Match]:
     """All PII entities found in ``text``; overlapping candidates resolved longest span first,
     then by detector priority."""
     candidates: list[tuple[int, int, Match]] = []
     low = text.lower()
+    paragraphs = Paragraphs(low)
     for etype, rx, group, check, prio in _DETECTORS:
-        if not may_match(required_literals(rx.pattern, rx.flags), low):
+        gate = required_literals(rx.pattern, rx.flags)
+        if not may_match(gate, low):
             continue  # a keyword-triggered detector whose keywords are absent
-        for m in rx.finditer(text):
+        for m in _find(rx, text, gate, paragraphs):
             if check is not None and not check(m, text):
                 continue
             start, end = m.span(group)
