@@ -8,7 +8,7 @@ from typing import Iterator
 
 from local_bedrock.errors import EngineError, validation
 from local_bedrock.runtime import capabilities, models
-from local_bedrock.runtime.converse import generate
+from local_bedrock.runtime.converse import admit, generate
 from local_bedrock.text.tokens import split_tokens
 from local_bedrock.wire.validation import load_json
 
@@ -90,14 +90,39 @@ def invoke_model_stream(engine, params: dict) -> dict:
     if model.family in EMBED_FAMILIES + IMAGE_FAMILIES:
         raise validation("The model is unsupported for streaming.")
     served = _served(engine, model, params)
-    req = providers.parse_text_request(model.model_id, _body(params))
+    body = _body(params)
+    req = providers.parse_text_request(model.model_id, body)
     req.model_id = params["modelId"]
     req.resolved_model = model.model_id
     req.served = served  # type: ignore[attr-defined]
-    result = generate(engine, req)
+    admit(engine, req)  # refusals come back as HTTP errors, before the stream starts
+    if model.family == "nova" and _text_only(body) and req.model_id not in models.CUSTOM_MODELS:
+        body_stream = _composed_while_streaming(engine, model, req, served)
+    else:
+        result = generate(engine, req, admitted=True)
+        chunks = providers.render_stream_chunks(model.model_id, result, split_tokens(result.text))
+        body_stream = _paced(engine, chunks, served.token_pace_factor)
+    return {"body": body_stream, "contentType": "application/json", **_served_output(served)}
+
+
+def _text_only(body: dict) -> bool:
+    """No images, documents or videos in a Nova body: nothing the responder could refuse mid-stream."""
+    return all(not ({"image", "document", "video"} & set(block))
+               for m in body.get("messages") or [] if isinstance(m, dict)
+               for block in m.get("content") or [] if isinstance(block, dict))
+
+
+def _composed_while_streaming(engine, model, req, served: capabilities.Served) -> Iterator[dict]:
+    """Nova's first chunk (messageStart) leaves at once and the answer is composed after it, so
+    the first chunk does not wait for a long document to be read (as live)."""
+    from local_bedrock.runtime import providers
+
+    head = {"messageStart": {"role": "assistant"}}
+    yield {"chunk": {"bytes": json.dumps(head).encode()}}
+    result = generate(engine, req, admitted=True)
     chunks = providers.render_stream_chunks(model.model_id, result, split_tokens(result.text))
-    return {"body": _paced(engine, chunks, served.token_pace_factor),
-            "contentType": "application/json", **_served_output(served)}
+    assert chunks[0] == head, chunks[0]  # Nova's stream always opens with it
+    yield from _paced(engine, chunks[1:], served.token_pace_factor)
 
 
 def _served_output(served: capabilities.Served) -> dict:

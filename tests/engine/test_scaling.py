@@ -60,3 +60,48 @@ def test_the_stream_starts_before_the_answer_is_composed(work, monkeypatch):
     total_s = time.perf_counter() - start
     assert "messageStart" in first and "metadata" in rest[-1]
     assert first_s < 0.3 <= 0.4 <= total_s, (first_s, total_s)
+
+
+def test_invoke_model_stream_starts_before_the_answer_is_composed(work, monkeypatch):
+    """InvokeModelWithResponseStream on Nova: its messageStart chunk leaves before the answer is
+    composed (slowed to 0.4 s on purpose); the chunks after it are the whole answer as before."""
+    import json
+    import time
+
+    from local_bedrock.text import responder
+
+    body = json.dumps({"messages": [{"role": "user", "content": [
+        {"text": "Summarise this document:\n\n" + work.document(2_000)}]}],
+        "inferenceConfig": {"maxTokens": 200}})
+    quick = [json.loads(e["chunk"]["bytes"]) for e in
+             work.rt.invoke_model_with_response_stream(modelId=work.model, body=body)["body"]]
+    slow = responder.respond
+
+    def respond(req):
+        time.sleep(0.4)
+        return slow(req)
+
+    monkeypatch.setattr(responder, "respond", respond)
+    start = time.perf_counter()
+    events = iter(work.rt.invoke_model_with_response_stream(modelId=work.model, body=body)["body"])
+    first = json.loads(next(events)["chunk"]["bytes"])
+    first_s = time.perf_counter() - start
+    rest = [json.loads(e["chunk"]["bytes"]) for e in events]
+    total_s = time.perf_counter() - start
+    assert first == {"messageStart": {"role": "assistant"}} and "amazon-bedrock-invocationMetrics" in rest[-1]
+    assert first_s < 0.3 <= 0.4 <= total_s, (first_s, total_s)
+    strip = lambda c: {k: v for k, v in c.items() if k != "amazon-bedrock-invocationMetrics"}  # latencies differ
+    assert [strip(c) for c in [first, *rest]] == [strip(c) for c in quick]
+
+
+def test_invoke_model_stream_refuses_before_it_starts(work):
+    """An input over the context window is a ValidationException on the call, not a broken stream."""
+    import json
+
+    import botocore.exceptions
+    import pytest
+
+    body = json.dumps({"messages": [{"role": "user", "content": [{"text": "word " * 400_000}]}]})
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        work.rt.invoke_model_with_response_stream(modelId=work.model, body=body)
+    assert err.value.response["Error"]["Code"] == "ValidationException"
