@@ -11,6 +11,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "bedrock_app"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
@@ -53,3 +55,18 @@ def test_example_app_tests_pass_outside_the_repository(tmp_path):
     # the replayed recording was served from the copy and left as it was
     assert (app / "tests" / "recordings" / "summary.jsonl").read_text() == \
         (EXAMPLE / "tests" / "recordings" / "summary.jsonl").read_text()
+
+
+def test_package_data_ships_every_engine_data_file():
+    """A wheel of this repository carries every data file local_bedrock reads (the guardrail
+    classifier's training and background texts): each tracked non-Python file under
+    local_bedrock/ matches a package-data pattern in pyproject.toml."""
+    tomllib = pytest.importorskip("tomllib")
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["local_bedrock"]
+    package = REPO / "local_bedrock"
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    data = {p for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")
+            and "__pycache__" not in p.parts}
+    assert data, "no data files found: the test would prove nothing"
+    assert sorted(str(p.relative_to(package)) for p in data - shipped) == []
