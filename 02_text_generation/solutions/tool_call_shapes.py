@@ -32,13 +32,15 @@ def get_weather(city: str) -> dict:
 
 def chat_completions(client, model: str) -> dict:
     messages = [{"role": "user", "content": QUESTION}]
-    asked = client.chat.completions.create(model=model, messages=messages, tools=CHAT_TOOLS)
+    asked = client.chat.completions.create(model=model, messages=messages, tools=CHAT_TOOLS,
+                                           max_completion_tokens=200)
     message = asked.choices[0].message
     calls = message.tool_calls or []
     messages.append(message)
     messages += [{"role": "tool", "tool_call_id": c.id,
                   "content": json.dumps(get_weather(**json.loads(c.function.arguments)))} for c in calls]
-    final = client.chat.completions.create(model=model, messages=messages, tools=CHAT_TOOLS)
+    final = client.chat.completions.create(model=model, messages=messages, tools=CHAT_TOOLS,
+                                           max_completion_tokens=200)
     return {"API": "Chat Completions", "tool spec keys": ", ".join(CHAT_TOOLS[0]),
             "calls found in": "choices[0].message.tool_calls", "stop": asked.choices[0].finish_reason,
             "call id field": "id", "arguments type": type(calls[0].function.arguments).__name__ if calls else "-",
@@ -49,12 +51,13 @@ def chat_completions(client, model: str) -> dict:
 
 
 def responses(client, model: str) -> dict:
-    asked = client.responses.create(model=model, tools=RESPONSE_TOOLS, input=QUESTION)
+    asked = client.responses.create(model=model, tools=RESPONSE_TOOLS, input=QUESTION,
+                                   max_output_tokens=200)
     calls = [item for item in asked.output if item.type == "function_call"]
     outputs = [{"type": "function_call_output", "call_id": c.call_id,
                 "output": json.dumps(get_weather(**json.loads(c.arguments)))} for c in calls]
     final = client.responses.create(model=model, tools=RESPONSE_TOOLS, previous_response_id=asked.id,
-                                    input=outputs)
+                                    input=outputs, max_output_tokens=200)
     return {"API": "Responses", "tool spec keys": ", ".join(RESPONSE_TOOLS[0]),
             "calls found in": "output[type=function_call]", "stop": asked.status,
             "call id field": "call_id", "arguments type": type(calls[0].arguments).__name__ if calls else "-",
