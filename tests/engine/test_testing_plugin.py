@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
 import boto3
 import botocore.handlers
@@ -16,6 +19,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from local_bedrock.testing import current, mock_bedrock, record_bedrock
 
+REPO = Path(__file__).resolve().parents[2]
 MODEL = "amazon.nova-micro-v1:0"
 MSG = [{"role": "user", "content": [{"text": "Summarise: the venue flooded, the meeting moved."}]}]
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -214,3 +218,54 @@ def test_using_a_stopped_mock_says_so():
     mock = mock_bedrock()
     with pytest.raises(RuntimeError, match="not active"):
         mock.faults.configure(rpm=1)
+
+
+PLUGIN_TESTS = '''
+import boto3
+import pytest
+
+
+def test_clients(local_bedrock, bedrock_runtime, bedrock, bedrock_agent_runtime):
+    assert bedrock_runtime.meta.region_name == "us-east-1"
+    assert bedrock.list_foundation_models()["modelSummaries"]
+    with pytest.raises(bedrock_agent_runtime.exceptions.ResourceNotFoundException):
+        bedrock_agent_runtime.retrieve(knowledgeBaseId="NOSUCHKB01",
+                                       retrievalQuery={"text": "x"})
+    assert [c.service for c in local_bedrock.calls] == ["bedrock", "bedrock-agent-runtime"]
+
+
+@pytest.mark.local_bedrock(region="eu-west-1", faults="rpm=0")
+def test_marker(local_bedrock, bedrock_faults):
+    assert local_bedrock.region == "eu-west-1" and bedrock_faults.config.rpm == 0
+    assert boto3.client("bedrock-runtime").meta.region_name == "eu-west-1"
+
+
+@pytest.mark.local_bedrock(replay="rec/calls.jsonl")
+def test_replay_path_is_relative_to_the_test_file(local_bedrock):
+    assert local_bedrock.replay_path.is_file()
+
+
+def test_fresh_engine_each_test(local_bedrock):
+    assert local_bedrock.calls == []
+
+
+@pytest.mark.local_bedrock("rpm=0")
+def test_positional_marker_is_refused(local_bedrock):
+    pass
+'''
+
+
+def test_pytest_plugin_fixtures_and_marker(tmp_path):
+    """The plugin in a pytest run of its own (as another project loads it)."""
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "calls.jsonl").write_text("")
+    (tmp_path / "test_app.py").write_text(PLUGIN_TESTS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WORKSHOP_"))}
+    env.update(PYTHONPATH=str(REPO), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", HOME=str(tmp_path))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "-p", "local_bedrock.pytest_plugin", "-rA", str(tmp_path)],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    out = run.stdout + run.stderr
+    assert "4 passed, 1 error" in out, out
+    assert "ERROR test_app.py::test_positional_marker_is_refused" in out, out
+    assert "takes keyword arguments only" in out, out
