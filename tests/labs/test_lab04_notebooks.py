@@ -31,7 +31,7 @@ def outputs(nb: dict) -> str:
 def test_executed_clean_short_and_follows_the_arc(name):
     assert problems(LAB / f"{name}.ipynb") == []
     nb = load(name)
-    assert len(nb["cells"]) <= 28
+    assert len(nb["cells"]) <= 34  # 28 + a raw first look at an API shape + a Your turn with its worked solution
     markdown = "\n".join(sources(nb, "markdown"))
     for heading in ARC:
         assert re.search(rf"^#+ .*{re.escape(heading)}", markdown, re.M | re.I), heading
