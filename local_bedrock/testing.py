@@ -308,7 +308,10 @@ class BedrockMock:
 def mock_bedrock(region: str = "us-east-1", faults: FaultConfig | dict | str | None = None,
                  replay: str | Path | None = None, deny_models: tuple[str, ...] | list[str] = (),
                  server: bool = False) -> BedrockMock:
-    """A local Bedrock for a `with` block or a decorated test (see BedrockMock for options)."""
+    """A local Bedrock for a `with` block or a decorated test (see BedrockMock for options).
+    `@mock_bedrock` without parentheses decorates too."""
+    if callable(region):
+        return BedrockMock()(region)
     return BedrockMock(region=region, faults=faults, replay=replay, deny_models=deny_models,
                        server=server)
 

@@ -155,6 +155,12 @@ def test_decorator_gives_each_call_a_fresh_engine():
 
     assert asyncio.run(async_call()) is True
 
+    @mock_bedrock
+    def bare():
+        return current().region
+
+    assert bare() == "us-east-1" and current() is None
+
 
 def test_deny_models_answers_access_denied():
     with mock_bedrock(deny_models=[MODEL]):
