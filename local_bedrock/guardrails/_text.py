@@ -23,6 +23,9 @@ s t re ve ll d m
 """.split())
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+# _SENT_SPLIT's separators (group 1, or the whole newline run), found without trying a lookbehind
+# at every position of a long text
+_SENT_SEP = re.compile(r"[.!?;](\s+)|\n+")
 _CLAUSE_SPLIT = re.compile(r",\s+(?=\w)|\s+(?:but|and then|so that)\s+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -40,21 +43,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 @lru_cache(maxsize=64)
 def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans, pos = [], 0
-    for sep in [*_SENT_SPLIT.finditer(text), None]:
-        end = sep.start() if sep else len(text)
-        piece = text[pos:end]
+    for sep in [*_SENT_SEP.finditer(text), None]:
+        start, after = (len(text), len(text)) if sep is None else sep.span(1 if sep.group(1) else 0)
+        piece = text[pos:start]
         if piece.strip():
             lead = len(piece) - len(piece.lstrip())
             spans.append((pos + lead, pos + len(piece.rstrip())))
-        if sep:
-            pos = sep.end()
+        pos = after
     return tuple(spans)
 
 
 @lru_cache(maxsize=64)
 def _sentences(text: str) -> tuple[str, ...]:
     # every policy splits the same guarded text: split it once
-    return tuple(s.strip() for s in _SENT_SPLIT.split(text) if s and s.strip())
+    return tuple(text[a:b] for a, b in _sentence_spans(text))
 
 
 def units(text: str, windows: tuple[int, ...] = (), max_units: int = 400) -> list[str]:

@@ -31,7 +31,7 @@ import re
 
 from local_bedrock.guardrails import classifier, lexicon
 from local_bedrock.guardrails._text import classifier_units, embed_units, sentences
-from local_bedrock.guardrails.literal_gate import Paragraphs, compile_rule
+from local_bedrock.guardrails.literal_gate import Paragraphs, compile_rule, paragraphs_of
 
 CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "PROMPT_ATTACK")
 CONFIDENCE_CUTS = (("HIGH", 0.8), ("MEDIUM", 0.55), ("LOW", 0.3))
@@ -64,7 +64,7 @@ def _deleeted_sentences(text: str) -> str:
 
 def _variants(text: str) -> list[tuple[str, str, Paragraphs]]:
     """The text and its de-leeted sentences, each with its lower-cased copy and paragraphs."""
-    return [(v, low, Paragraphs(low)) for v in (text, _deleeted_sentences(text)) if v
+    return [(v, low, paragraphs_of(low)) for v in (text, _deleeted_sentences(text)) if v
             for low in (v.lower(),)]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 try:  # Python 3.11+
     from re import _constants as _c
@@ -101,6 +101,7 @@ class Paragraphs:
         self.spans = list(zip(starts, ends))
         self._starts = starts
         self._where: dict[str, frozenset[int]] = {}
+        self._has: dict[str, bool] = {}
 
     def containing(self, s: str) -> frozenset[int]:
         """Indexes of the paragraphs in which ``s`` occurs (where an occurrence starts)."""
@@ -115,6 +116,31 @@ class Paragraphs:
             self._where[s] = got = frozenset(found)
         return got
 
+    def finditer(self, rule: "Rule", text: str) -> Iterator[re.Match]:
+        """Every match of ``rule`` inside the paragraphs that could hold one, in order (``text``:
+        the original of this lower-cased text)."""
+        target = self.low if rule.lowered else text
+        if not self.may_match(rule.gate):
+            return
+        for k in self.candidates(rule.gate):
+            yield from rule.rx.finditer(target, *self.spans[k])
+
+    def may_match(self, gate: Gate) -> bool:
+        """:func:`may_match` on this text, each string looked up once (many rules share them)."""
+        if gate is None:
+            return True
+        has = self._has
+        for need in gate:
+            for s in need:
+                found = has.get(s)
+                if found is None:
+                    has[s] = found = s in self.low
+                if found:
+                    break
+            else:
+                return False
+        return True
+
     def candidates(self, gate: Gate) -> list[int]:
         """Indexes of the paragraphs holding a string of every need of ``gate``, in order: the
         first (most selective) need is looked up in the index, the others in those paragraphs."""
@@ -122,9 +148,20 @@ class Paragraphs:
             return list(range(len(self.spans)))
         first = sorted(set().union(*(self.containing(s) for s in gate[0])))
         rest = gate[1:]
-        return [k for k in first
-                if all(any(s in self.low[self.spans[k][0]:self.spans[k][1]] for s in need)
-                       for need in rest)]
+        if not rest:
+            return first
+        out = []
+        for k in first:
+            paragraph = self.low[self.spans[k][0]:self.spans[k][1]]
+            if all(any(s in paragraph for s in need) for need in rest):
+                out.append(k)
+        return out
+
+
+@lru_cache(maxsize=8)
+def paragraphs_of(low: str) -> Paragraphs:
+    """The :class:`Paragraphs` of a lower-cased text, shared by the policies that read it."""
+    return Paragraphs(low)
 
 
 def may_match(gate: Gate, low: str) -> bool:
@@ -198,7 +235,10 @@ class Rule(NamedTuple):
         low = text.lower() if low is None else low
         target = low if self.lowered else text
         if paragraphs is None or len(paragraphs.spans) < 2:
-            return self.rx.search(target) if may_match(self.gate, low) else None
+            ok = may_match(self.gate, low) if paragraphs is None else paragraphs.may_match(self.gate)
+            return self.rx.search(target) if ok else None
+        if not paragraphs.may_match(self.gate):
+            return None
         for k in paragraphs.candidates(self.gate):
             start, end = paragraphs.spans[k]
             while (m := self.rx.search(target, start, end)) is not None:

@@ -44,7 +44,12 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from local_bedrock.guardrails.literal_gate import Paragraphs, may_match, required_literals
+from local_bedrock.guardrails.literal_gate import (
+    Paragraphs,
+    may_match,
+    paragraphs_of,
+    required_literals,
+)
 
 
 @dataclass(frozen=True)
@@ -306,7 +311,7 @@ def detect(text: str) -> list[Match]:
     then by detector priority."""
     candidates: list[tuple[int, int, Match]] = []
     low = text.lower()
-    paragraphs = Paragraphs(low)
+    paragraphs = paragraphs_of(low)
     for etype, rx, group, check, prio in _DETECTORS:
         gate = required_literals(rx.pattern, rx.flags)
         if not may_match(gate, low):

@@ -49,7 +49,7 @@ from local_bedrock.guardrails._text import (
     sentences,
     units,
 )
-from local_bedrock.guardrails.literal_gate import compile_rule, may_match
+from local_bedrock.guardrails.literal_gate import Paragraphs, compile_rule, paragraphs_of
 
 THRESHOLD = 0.6
 LEXICAL_WEIGHT = 0.4
@@ -97,18 +97,19 @@ def _domain_score(text: str, name: str) -> float:
     if len(low) != len(text):  # a rare case mapping changed the length: offsets would not align
         return max((_sentence_lexical(s, (name,)) for s in sentences(text) or [text]), default=0.0)
     d = _DOMAINS[name]
-    terms = [(rule, w) for rule, w in d["terms"] if may_match(rule.gate, low)]
+    paragraphs = paragraphs_of(low)  # sentences never cross a paragraph: search only those that could match
+    terms = [(rule, w) for rule, w in d["terms"] if paragraphs.may_match(rule.gate)]
     if not terms:
         return 0.0
     spans = sentence_spans(text) or [(0, len(text))]
     starts = [a for a, _ in spans]
-    allowed = None if d["requires"] is None else _sentences_matching(d["requires"], text, low, spans, starts)
+    allowed = None if d["requires"] is None else _sentences_matching(d["requires"], text, paragraphs, spans, starts)
     if allowed is not None and not allowed:
         return 0.0
     totals: dict[int, float] = {}
     for rule, w in terms:
         found: dict[int, set[str]] = {}
-        for m in rule.rx.finditer(low if rule.lowered else text):
+        for m in paragraphs.finditer(rule, text):
             i = bisect_right(starts, m.start()) - 1
             if i >= 0 and m.end() <= spans[i][1] and (allowed is None or i in allowed):
                 found.setdefault(i, set()).add(m.group(0).lower())
@@ -117,10 +118,10 @@ def _domain_score(text: str, name: str) -> float:
     return min(max(totals.values()), 2.0) / 2.0 if totals else 0.0
 
 
-def _sentences_matching(rule, text: str, low: str, spans, starts) -> set[int]:
+def _sentences_matching(rule, text: str, paragraphs: Paragraphs, spans, starts) -> set[int]:
     """Indices of the sentences that contain a match of ``rule``."""
     out = set()
-    for m in rule.rx.finditer(low if rule.lowered else text):
+    for m in paragraphs.finditer(rule, text):
         i = bisect_right(starts, m.start()) - 1
         if i >= 0 and m.end() <= spans[i][1]:
             out.add(i)

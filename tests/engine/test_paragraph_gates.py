@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from local_bedrock.guardrails import content, pii
 from local_bedrock.guardrails.literal_gate import Paragraphs
@@ -62,3 +64,15 @@ def test_pii_in_a_document_is_the_pii_of_its_paragraphs():
     expected = sorted((m.type, m.text) for p in paragraphs for m in pii.detect(p))
     assert found == expected
     assert {"PHONE", "EMAIL", "PIN", "US_SOCIAL_SECURITY_NUMBER", "NAME"} <= {t for t, _ in found}
+
+
+@given(st.text(alphabet="ab .!?;\n\t\r\u2028\u00a0", max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_sentences_are_the_pieces_between_sentence_separators(text):
+    """The one-pass splitter agrees with the definition: pieces between ``_SENT_SPLIT`` matches,
+    stripped, empty ones dropped; and each span points at its sentence."""
+    from local_bedrock.guardrails import _text
+
+    pieces = tuple(s.strip() for s in _text._SENT_SPLIT.split(text) if s and s.strip())
+    assert tuple(_text.sentences(text)) == pieces
+    assert tuple(text[a:b] for a, b in _text.sentence_spans(text)) == pieces
