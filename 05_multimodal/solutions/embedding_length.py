@@ -14,9 +14,9 @@ import io
 import json
 
 import boto3
+import imagetools as it
 import numpy as np
 
-import imagetools as it
 from utils import models
 
 LENGTHS = (256, 384, 1024)

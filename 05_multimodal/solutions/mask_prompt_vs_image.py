@@ -15,10 +15,10 @@ import io
 import json
 
 import boto3
+import imagetools as it
 import numpy as np
 from PIL import Image, ImageDraw
 
-import imagetools as it
 from utils import models
 
 DISC = (64, 64, 320, 320)  # the robot's place in the 384x384 product shot, a few pixels wider

@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 
 import boto3
+import imagetools as it
 from PIL import ImageEnhance, ImageStat
 
-import imagetools as it
 from utils import models
 
 QUESTION = "Which of the two photos is brighter, and is the robot visible in each?"
