@@ -210,18 +210,23 @@ def waterfall(spans: Iterable[ReadableSpan], title: str = "", width: float = 11.
 
 
 def png(fig, dpi: int = 72, colors: int = 64) -> bytes:
-    """A figure as compact PNG bytes (and closed), for `IPython.display.Image`: drawn at `dpi`
-    and reduced to a palette of `colors`, a fraction of the inline backend's copy (plots of a few
-    flat colours lose nothing visible), so stored notebooks stay small."""
+    """A figure (or PNG bytes, such as the dashboard's `board.png`) as compact PNG bytes, for
+    `IPython.display.Image`: drawn at `dpi` (a figure is closed) and reduced to a palette of
+    `colors`, a third of the inline backend's copy or less (plots of a few flat colours lose
+    nothing visible), so stored notebooks stay small."""
     import io
 
-    import matplotlib.pyplot as plt
     from PIL import Image
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
-    buf.seek(0)
+    if isinstance(fig, (bytes, bytearray)):
+        buf = io.BytesIO(fig)
+    else:
+        import matplotlib.pyplot as plt
+
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        plt.close(fig)
+        buf.seek(0)
     out = io.BytesIO()
     Image.open(buf).convert("RGB").quantize(colors=colors).save(out, format="PNG", optimize=True)
     return out.getvalue()
