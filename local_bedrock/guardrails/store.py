@@ -24,7 +24,7 @@ import threading
 from datetime import datetime, timezone
 
 from local_bedrock.errors import EngineError, not_found, validation
-from local_bedrock.guardrails import classifier, topics
+from local_bedrock.guardrails import classifier, policies, topics
 
 ACCOUNT_ID = "123456789012"
 DRAFT = "DRAFT"
@@ -641,46 +641,25 @@ class GuardrailStore:
                              "satisfy constraint: Member must not be null")
         return self.get_guardrail(identifier, version)
 
+    def apply_guardrail(self, request: dict) -> dict:
+        """ApplyGuardrail from its botocore input dict (``guardrailIdentifier``,
+        ``guardrailVersion``, ``source``, ``content``, ``outputScope``), on this store's guardrails."""
+        guardrail = self.resolve_for_apply(request.get("guardrailIdentifier"), request.get("guardrailVersion"))
+        return policies.apply(guardrail, request.get("source"), request.get("content"),
+                              request.get("outputScope"))
+
+    def converse_guardrail(self, guardrail_config: dict, messages: list | None, system: list | None = None,
+                           output_text: str | None = None, input_result: dict | None = None) -> dict:
+        """:func:`~.policies.apply_to_converse` for a Converse ``guardrailConfig``
+        (``guardrailIdentifier``, ``guardrailVersion``, ``trace``)."""
+        guardrail = self.resolve_for_apply(guardrail_config.get("guardrailIdentifier"),
+                                           guardrail_config.get("guardrailVersion"))
+        return policies.apply_to_converse(guardrail, messages, system, output_text=output_text,
+                                          trace=guardrail_config.get("trace", "disabled"),
+                                          guardrail_id=guardrail["guardrailId"], input_result=input_result)
+
 
 def _warm_up(definition: dict) -> None:
     """Start training the guardrail's classifier in the background (3.6-4.5 s, see
     :mod:`.classifier`), so that the first ApplyGuardrail rarely waits for it."""
     classifier.warm_up(topics.model_key((definition.get("topicPolicy") or {}).get("topics", [])))
-
-
-STORE = GuardrailStore()
-
-
-def create_guardrail(request: dict) -> dict:
-    """CreateGuardrail: returns {guardrailId, guardrailArn, version: "DRAFT", createdAt}."""
-    return STORE.create_guardrail(request)
-
-
-def get_guardrail(identifier, version=None) -> dict:
-    """GetGuardrail: the full definition of DRAFT (default) or a numbered version."""
-    return STORE.get_guardrail(identifier, version)
-
-
-def list_guardrails(identifier=None, max_results=None, next_token=None) -> dict:
-    """ListGuardrails: DRAFTs of all guardrails, or every version of one guardrail."""
-    return STORE.list_guardrails(identifier, max_results, next_token)
-
-
-def update_guardrail(request: dict) -> dict:
-    """UpdateGuardrail: replaces the DRAFT definition (request carries guardrailIdentifier)."""
-    return STORE.update_guardrail(request)
-
-
-def create_guardrail_version(identifier, description=None, client_request_token=None) -> dict:
-    """CreateGuardrailVersion: freezes the DRAFT as the next numbered version."""
-    return STORE.create_guardrail_version(identifier, description, client_request_token)
-
-
-def delete_guardrail(identifier, version=None) -> dict:
-    """DeleteGuardrail: the whole guardrail, or only one numbered version."""
-    return STORE.delete_guardrail(identifier, version)
-
-
-def reset() -> None:
-    """Forget every guardrail (tests, notebook restarts)."""
-    STORE.reset()

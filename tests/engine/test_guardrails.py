@@ -15,18 +15,10 @@ import numpy as np
 import pytest
 
 from local_bedrock.errors import EngineError
-from local_bedrock.guardrails import (
-    _text,
-    apply,
-    apply_guardrail,
-    apply_to_converse,
-    blocked_policies,
-    classifier,
-    converse_guardrail,
-    pii,
-    store,
-)
+from local_bedrock.guardrails import _text, classifier, pii
 from local_bedrock.guardrails import content as content_filters
+from local_bedrock.guardrails.policies import apply, apply_to_converse, blocked_policies
+from local_bedrock.guardrails.store import GuardrailStore, _region
 from local_bedrock.text.embeddings import embed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,11 +130,24 @@ def test_shape_checker_catches_mistakes():
 
 # --------------------------------------------------------------------------- helpers
 
+store = GuardrailStore()  # replaced by a fresh one (a new account) for every test
+
+
 @pytest.fixture(autouse=True)
 def fresh_store():
-    store.reset()
+    global store
+    store = GuardrailStore()
     yield
-    store.reset()
+
+
+def apply_guardrail(request: dict) -> dict:
+    """ApplyGuardrail on this test's store."""
+    return store.apply_guardrail(request)
+
+
+def converse_guardrail(*args, **kwargs) -> dict:
+    """A Converse guardrailConfig checked on this test's store."""
+    return store.converse_guardrail(*args, **kwargs)
 
 
 def minimal(name="test-guardrail", **extra) -> dict:
@@ -185,7 +190,7 @@ def test_create_get_list_roundtrip_matches_botocore_shapes():
     assert_control_shape("CreateGuardrail", created)
     gid = created["guardrailId"]
     assert re.fullmatch(r"[a-z0-9]{12}", gid)
-    assert created["guardrailArn"] == f"arn:aws:bedrock:{store._region()}:123456789012:guardrail/{gid}"
+    assert created["guardrailArn"] == f"arn:aws:bedrock:{_region()}:123456789012:guardrail/{gid}"
     assert created["version"] == "DRAFT"
     assert isinstance(created["createdAt"], datetime)
 
