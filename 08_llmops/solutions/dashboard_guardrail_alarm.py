@@ -61,7 +61,13 @@ def run(wait_s: float = 300) -> dict:
                 AlarmName=name, Namespace="AWS/Bedrock/Guardrails", MetricName="InvocationsIntervened",
                 Statistic="Sum", Period=300, EvaluationPeriods=1, Dimensions=dimensions, Threshold=threshold,
                 ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching")
-        states = {a["AlarmName"]: a["StateValue"] for a in cloudwatch.describe_alarms(AlarmNames=alarms)["MetricAlarms"]}
+        deadline = time.monotonic() + wait_s
+        while True:  # live, CloudWatch evaluates a new alarm within a minute or so
+            states = {a["AlarmName"]: a["StateValue"]
+                      for a in cloudwatch.describe_alarms(AlarmNames=alarms)["MetricAlarms"]}
+            if "INSUFFICIENT_DATA" not in states.values() or time.monotonic() >= deadline:
+                break
+            time.sleep(15)
     finally:
         cloudwatch.delete_alarms(AlarmNames=alarms)
         bedrock.delete_guardrail(guardrailIdentifier=gid)
