@@ -61,6 +61,9 @@ class Engine:
         self.faults = Faults(faults)
         self.handlers = _handlers()
         self.state: dict[str, object] = {}  # per-family state, e.g. guardrail store
+        # custom models and provisioned throughputs the runtime serves (lab 04): ARN ->
+        # {"baseModelId", "name", "respond"}, filled by local_bedrock.customization
+        self.custom_models: dict[str, dict] = {}
         self._moto = None
         self._moto_lock = threading.Lock()
         self._clients: dict[str, object] = {}

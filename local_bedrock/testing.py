@@ -140,7 +140,6 @@ class BedrockMock:
         self._server = None
         self._saved_env: dict[str, str | None] = {}
         self._saved_session = None
-        self._custom_models: dict | None = None
 
     # -- the engine's pieces ---------------------------------------------------------------
     @property
@@ -173,7 +172,6 @@ class BedrockMock:
             cassette = Cassette(self.replay_path)
         self.calls = []
         self.engine = Engine(region=self.region, faults=self.fault_config, replay=cassette)
-        self._snapshot_process_state()
         env = {"AWS_ACCESS_KEY_ID": DUMMY_KEY, "AWS_SECRET_ACCESS_KEY": DUMMY_KEY,
                "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region,
                "AWS_EC2_METADATA_DISABLED": "true",
@@ -276,31 +274,8 @@ class BedrockMock:
         return self.engine
 
     # -- state outside the Engine instance ---------------------------------------------------
-    def _snapshot_process_state(self) -> None:
-        try:
-            from local_bedrock.runtime import models as runtime_models
-        except ImportError:  # pragma: no cover - a build without the runtime module
-            return
-        registry = getattr(runtime_models, "CUSTOM_MODELS", None)
-        self._custom_models = dict(registry) if isinstance(registry, dict) else None
-
     def _reset_process_state(self) -> None:
-        """Forget what the engine kept outside its instance, so the next mock starts fresh."""
-        try:
-            from local_bedrock import guardrails
-
-            reset = getattr(guardrails, "reset", None) or getattr(
-                getattr(guardrails, "STORE", None), "reset", None)
-            if reset is not None:
-                reset()
-        except ImportError:  # pragma: no cover - a build without guardrails
-            pass
-        if self._custom_models is not None:
-            from local_bedrock.runtime import models as runtime_models
-
-            runtime_models.CUSTOM_MODELS.clear()
-            runtime_models.CUSTOM_MODELS.update(self._custom_models)
-            self._custom_models = None
+        """Forget what outlives the Engine instance (moto's backends), so the next mock starts fresh."""
         if self.engine is not None and getattr(self.engine, "_moto", None) is not None:
             _reset_moto()
 

@@ -20,7 +20,7 @@ What the engine does, honestly:
   offer (ValidationException). CONTINUED_PRE_TRAINING is offered by no active model: Titan Text
   G1, the only models Bedrock continued to pre-train, are end of life.
 * A custom model is invoked, as on Bedrock, through a Provisioned Throughput: its ARN becomes
-  a modelId the runtime serves (`local_bedrock.runtime.models.CUSTOM_MODELS`). The custom
+  a modelId the runtime serves (the engine's `custom_models`). The custom
   model's own ARN is refused with the reason. What the stand-in did travels in the
   `x-local-bedrock-note` response header (JSON), which exists only offline.
 """
@@ -624,7 +624,7 @@ class CustomizationStore:
                               f"{', '.join(users)}: delete that first.", 400)
         with self.lock:
             self.models.pop(m.model_id, None)
-        _unregister(m.arn)
+        self.engine.custom_models.pop(m.arn, None)
         return {}
 
     # -- provisioned throughput --------------------------------------------------------------
@@ -704,7 +704,7 @@ class CustomizationStore:
             model = self.model(params["desiredModelId"])
             if model.job.base_id != pt.model.job.base_id:
                 raise validation("The new model must be customized from the same base model.")
-            _unregister(pt.arn)
+            self.engine.custom_models.pop(pt.arn, None)
             pt.model = model
             self._register_provisioned(pt)
         if params.get("desiredProvisionedModelName"):
@@ -716,26 +716,22 @@ class CustomizationStore:
         pt = self.get_provisioned(identifier)
         with self.lock:
             self.provisioned.pop(pt.pt_id, None)
-        _unregister(pt.arn)
+        self.engine.custom_models.pop(pt.arn, None)
         return {}
 
     # -- serving -------------------------------------------------------------------------------
     def _register_model(self, model: CustomModel) -> None:
-        from local_bedrock.runtime import models as runtime_models
-
         def refuse(req):
             raise validation(
                 f"The custom model {model.name} cannot be invoked by its own ARN: purchase "
                 "Provisioned Throughput for it (CreateProvisionedModelThroughput) and use the "
                 "provisionedModelArn as modelId.")
 
-        runtime_models.CUSTOM_MODELS[model.arn] = {
+        self.engine.custom_models[model.arn] = {
             "baseModelId": specs.base_id(model.job.base_id), "respond": refuse, "name": model.name}
 
     def _register_provisioned(self, pt: Provisioned) -> None:
-        from local_bedrock.runtime import models as runtime_models
-
-        runtime_models.CUSTOM_MODELS[pt.arn] = {
+        self.engine.custom_models[pt.arn] = {
             "baseModelId": specs.base_id(pt.model.job.base_id), "name": pt.name,
             "respond": lambda req: self.respond(pt, req)}
 
@@ -838,11 +834,6 @@ def _page(items: list, params: dict) -> tuple[list, str | None]:
     size = params.get("maxResults") or 1000
     return items[start:start + size], (str(start + size) if start + size < len(items) else None)
 
-
-def _unregister(arn: str) -> None:
-    from local_bedrock.runtime import models as runtime_models
-
-    runtime_models.CUSTOM_MODELS.pop(arn, None)
 
 
 def store(engine) -> CustomizationStore:

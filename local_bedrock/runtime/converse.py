@@ -107,7 +107,7 @@ def generate(engine, req: GenerationRequest, admitted: bool = False) -> Generati
         from local_bedrock.text import tools as tool_use
 
         result = tool_use.decide(req)
-    custom = models.CUSTOM_MODELS.get(req.model_id)  # lab 04: a custom model's served ARN
+    custom = engine.custom_models.get(req.model_id)  # lab 04: a custom model's served ARN
     if result is None and custom is not None and custom.get("respond"):
         result = custom["respond"](req)
     if result is None:
@@ -196,7 +196,7 @@ def converse_stream(engine, params: dict) -> dict:
     if blocked is not None:
         return {"stream": _events_from_output(blocked)}
     admit(engine, req)  # refusals come back as HTTP errors, before the stream starts
-    if _text_only(params) and req.model_id not in models.CUSTOM_MODELS:
+    if _text_only(params) and req.model_id not in engine.custom_models:
         return {"stream": _composed_while_streaming(engine, model, params, req)}
     result, trace = _answer_for_stream(engine, model, params, req)
     return {"stream": _events(engine, params, req, result, trace)}

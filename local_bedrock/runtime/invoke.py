@@ -96,7 +96,7 @@ def invoke_model_stream(engine, params: dict) -> dict:
     req.resolved_model = model.model_id
     req.served = served  # type: ignore[attr-defined]
     admit(engine, req)  # refusals come back as HTTP errors, before the stream starts
-    if model.family == "nova" and _text_only(body) and req.model_id not in models.CUSTOM_MODELS:
+    if model.family == "nova" and _text_only(body) and req.model_id not in engine.custom_models:
         body_stream = _composed_while_streaming(engine, model, req, served)
     else:
         result = generate(engine, req, admitted=True)

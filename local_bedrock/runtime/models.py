@@ -27,10 +27,6 @@ PROFILE_ONLY = ("Invocation of model ID {model_id} with on-demand throughput isn
                 "Retry your request with the ID or ARN of an inference profile that contains "
                 "this model.")
 
-# Custom models registered at run time (lab 04): model ARN/id -> handler info.
-CUSTOM_MODELS: dict[str, dict] = {}
-
-
 def denied_models() -> set[str]:
     """Model ids the engine pretends you lack access to (WORKSHOP_OFFLINE_DENY, comma list)."""
     return {m.strip() for m in os.environ.get("WORKSHOP_OFFLINE_DENY", "").split(",") if m.strip()}
@@ -41,8 +37,9 @@ def resolve(model_id: str, converse: bool = False, streaming: bool = False,
     """The registry entry for a request's modelId in the engine's region, or the EngineError
     Bedrock would answer. Accepts bare ids, foundation-model ARNs, system inference-profile ids
     and ARNs, application inference-profile ARNs and custom-model ARNs."""
-    if model_id in CUSTOM_MODELS:
-        return catalog.find(CUSTOM_MODELS[model_id]["baseModelId"]) or _invalid()
+    custom = getattr(engine, "custom_models", {}).get(model_id)  # lab 04: a custom model's ARN
+    if custom is not None:
+        return catalog.find(custom["baseModelId"]) or _invalid()
     region = getattr(engine, "call_region", catalog.DEFAULT_REGION)
     if ":application-inference-profile/" in model_id:
         model = _application_profile(engine, model_id)

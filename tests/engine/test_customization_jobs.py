@@ -14,7 +14,6 @@ from botocore.exceptions import ClientError
 from shapes import assert_conforms
 
 from local_bedrock.customization import models as cm
-from local_bedrock.runtime.models import CUSTOM_MODELS
 
 NOVA = "amazon.nova-micro-v1:0"
 TITAN = "amazon.titan-text-express-v1"
@@ -200,7 +199,7 @@ def test_stop_a_running_job(make_client, monkeypatch):
         bedrock.stop_model_customization_job(jobIdentifier=arn)
 
 
-def test_provisioned_throughput_lifecycle_and_serving(make_client, monkeypatch):
+def test_provisioned_throughput_lifecycle_and_serving(make_client, engine, monkeypatch):
     monkeypatch.setattr(cm, "PT_READY_SECONDS", 3600)  # stays Creating until the test says so
     s3, bedrock, runtime = make_client("s3"), make_client("bedrock"), make_client("bedrock-runtime")
     job, _ = wait(bedrock, create(bedrock, *dataset(s3)))
@@ -237,7 +236,7 @@ def test_provisioned_throughput_lifecycle_and_serving(make_client, monkeypatch):
         bedrock.delete_custom_model(modelIdentifier=model_arn)
     assert err.value.response["Error"]["Code"] == "ConflictException"
     bedrock.delete_provisioned_model_throughput(provisionedModelId=pt_arn)
-    assert pt_arn not in CUSTOM_MODELS
+    assert pt_arn not in engine.custom_models  # served no more, by this engine
     with pytest.raises(ClientError) as err:
         runtime.converse(modelId=pt_arn, **ask)
     assert err.value.response["Error"]["Code"] == "ValidationException"
