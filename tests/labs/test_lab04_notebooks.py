@@ -109,10 +109,10 @@ def test_the_evaluation_prose_matches_its_results():
     assert len(results) == 3
     base, described, custom = (results[k] for k in ("base, queue names", "base, queue descriptions",
                                                     "custom (fine-tuned)"))
-    prose = "\n".join(sources(nb, "markdown"))
-    assert "beats the base responder given the same short prompt" in prose
+    prose = " ".join("\n".join(sources(nb, "markdown")).split())
+    assert "beats the base model given the same short prompt" in prose
     assert custom[0] > base[0]
-    assert "matches the base responder given a prompt that spells out the mapping" in prose
+    assert "matches the base model given a prompt that spells out the mapping" in prose
     assert abs(custom[0] - described[0]) <= 1
     assert "costs more tokens" in prose and described[1] > 2 * custom[1]
 
