@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import boto3
-
 import evaluation_jobs as ej
+
 import utils
 from utils import evaluation as ev
 
