@@ -6,6 +6,7 @@ One `Engine.handle(Request) -> Response` serves both transports: the HTTP server
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import re
@@ -64,6 +65,8 @@ class Engine:
         # custom models and provisioned throughputs the runtime serves (lab 04): ARN ->
         # {"baseModelId", "name", "respond"}, filled by local_bedrock.customization
         self.custom_models: dict[str, dict] = {}
+        self._repeats: collections.Counter[str] = collections.Counter()
+        self._repeats_lock = threading.Lock()
         self._moto = None
         self._moto_lock = threading.Lock()
         self._clients: dict[str, object] = {}
@@ -77,6 +80,13 @@ class Engine:
 
         blas.use_one_thread()
         extensions.install(self)
+
+    def next_repeat(self, key: str) -> int:
+        """How many times this engine has now been sent this sampled request (1 the first time):
+        at temperature > 0 the stand-in answers each repeat differently, as a model would."""
+        with self._repeats_lock:
+            self._repeats[key] += 1
+            return self._repeats[key]
 
     @property
     def call_region(self) -> str:
@@ -95,9 +105,9 @@ class Engine:
         signing = scope.group(2) if scope else None
         self._call_region.name = scope.group(1) if scope else self.region
         if request.path.startswith("/openai/"):  # Chat Completions / Responses (openai SDK)
-            from local_bedrock import openai_compat
+            from local_bedrock.openai_compat import routes as openai_routes
 
-            return openai_compat.handle(self, request)
+            return openai_routes.handle(self, request)
         if signing not in (None, "bedrock"):
             return self.moto(request)
         services = list(protocol.BEDROCK_SERVICES)

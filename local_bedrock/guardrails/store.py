@@ -24,7 +24,7 @@ import threading
 from datetime import datetime, timezone
 
 from local_bedrock.errors import EngineError, not_found, validation
-from local_bedrock.guardrails import classifier, policies, topics
+from local_bedrock.guardrails import classifier, topics
 
 ACCOUNT_ID = "123456789012"
 DRAFT = "DRAFT"
@@ -640,23 +640,6 @@ class GuardrailStore:
             raise validation("1 validation error detected: Value at 'guardrailVersion' failed to "
                              "satisfy constraint: Member must not be null")
         return self.get_guardrail(identifier, version)
-
-    def apply_guardrail(self, request: dict) -> dict:
-        """ApplyGuardrail from its botocore input dict (``guardrailIdentifier``,
-        ``guardrailVersion``, ``source``, ``content``, ``outputScope``), on this store's guardrails."""
-        guardrail = self.resolve_for_apply(request.get("guardrailIdentifier"), request.get("guardrailVersion"))
-        return policies.apply(guardrail, request.get("source"), request.get("content"),
-                              request.get("outputScope"))
-
-    def converse_guardrail(self, guardrail_config: dict, messages: list | None, system: list | None = None,
-                           output_text: str | None = None, input_result: dict | None = None) -> dict:
-        """:func:`~.policies.apply_to_converse` for a Converse ``guardrailConfig``
-        (``guardrailIdentifier``, ``guardrailVersion``, ``trace``)."""
-        guardrail = self.resolve_for_apply(guardrail_config.get("guardrailIdentifier"),
-                                           guardrail_config.get("guardrailVersion"))
-        return policies.apply_to_converse(guardrail, messages, system, output_text=output_text,
-                                          trace=guardrail_config.get("trace", "disabled"),
-                                          guardrail_id=guardrail["guardrailId"], input_result=input_result)
 
 
 def _warm_up(definition: dict) -> None:

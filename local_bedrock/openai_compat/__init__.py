@@ -19,10 +19,7 @@ Modules: `routes` (HTTP: auth, dispatch, errors, server-sent events), `chat` and
 Sources, checked 2026-12-07: https://docs.aws.amazon.com/bedrock/latest/userguide/apis.html,
 inference-chat-completions.html, inference-responses-api.html, endpoints.html,
 models-api-compatibility.html, model-card-openai-gpt-6-sol.html, api-keys.html.
+
+The engine routes to :func:`local_bedrock.openai_compat.routes.handle`; importing the package
+loads none of its modules.
 """
-
-from __future__ import annotations
-
-from local_bedrock.openai_compat.routes import PREFIX, handle
-
-__all__ = ["PREFIX", "handle"]

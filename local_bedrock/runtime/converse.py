@@ -99,6 +99,7 @@ def generate(engine, req: GenerationRequest, admitted: bool = False) -> Generati
     """Run the responder (tool selection first when tools are offered), under fault injection."""
     if not admitted:
         admit(engine, req)
+    req.next_repeat = engine.next_repeat  # type: ignore[attr-defined]  # sampling varies per repeat
     start = time.perf_counter()
     served = getattr(req, "served", None)
     engine.faults.first_byte_delay(served.first_byte_factor if served else 1.0)

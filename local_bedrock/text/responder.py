@@ -16,7 +16,6 @@ import json
 import os
 import random
 import re
-import threading
 from collections import Counter
 
 import numpy as np
@@ -27,8 +26,6 @@ from local_bedrock.text.tokens import count_tokens, truncate_to_tokens
 from local_bedrock.text.types import GenerationRequest, GenerationResult
 
 MARKER = "[local engine]"
-_calls: Counter = Counter()
-_calls_lock = threading.Lock()
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n{2,}|\n(?=[-*•#]|\d+[.)]\s)")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -90,16 +87,16 @@ def count_request_tokens(req: GenerationRequest) -> int:
 
 
 def _rng(req: GenerationRequest) -> random.Random:
-    """Seeded per request; at temperature > 0 each repeat of the same request varies."""
+    """Seeded per request; at temperature > 0 each repeat of the same request to the same engine
+    varies (``req.next_repeat``, set by the engine, counts them)."""
     key = json.dumps([req.resolved_model or base_model_id(req.model_id), req.system,  # one model, one answer, however
                       [(t.role, t.text) for t in req.messages],  # it is called (id, profile)
                       req.temperature, req.top_p], sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()
     seed = int(digest[:16], 16)
-    if req.temperature > 0:
-        with _calls_lock:
-            _calls[digest] += 1
-            seed += _calls[digest]
+    next_repeat = getattr(req, "next_repeat", None)
+    if req.temperature > 0 and next_repeat is not None:
+        seed += next_repeat(digest)
     return random.Random(seed)
 
 

@@ -141,13 +141,19 @@ def fresh_store():
 
 
 def apply_guardrail(request: dict) -> dict:
-    """ApplyGuardrail on this test's store."""
-    return store.apply_guardrail(request)
+    """ApplyGuardrail from its botocore input dict, on this test's store."""
+    guardrail = store.resolve_for_apply(request.get("guardrailIdentifier"), request.get("guardrailVersion"))
+    return apply(guardrail, request.get("source"), request.get("content"), request.get("outputScope"))
 
 
-def converse_guardrail(*args, **kwargs) -> dict:
-    """A Converse guardrailConfig checked on this test's store."""
-    return store.converse_guardrail(*args, **kwargs)
+def converse_guardrail(guardrail_config: dict, messages: list | None, system: list | None = None,
+                       output_text: str | None = None, input_result: dict | None = None) -> dict:
+    """A Converse ``guardrailConfig`` checked on this test's store."""
+    guardrail = store.resolve_for_apply(guardrail_config.get("guardrailIdentifier"),
+                                        guardrail_config.get("guardrailVersion"))
+    return apply_to_converse(guardrail, messages, system, output_text=output_text,
+                             trace=guardrail_config.get("trace", "disabled"),
+                             guardrail_id=guardrail["guardrailId"], input_result=input_result)
 
 
 def minimal(name="test-guardrail", **extra) -> dict:

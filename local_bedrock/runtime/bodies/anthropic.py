@@ -464,7 +464,6 @@ def _legacy_text(result: GenerationResult) -> str:
 def render_legacy(model: Model, result: GenerationResult) -> dict:
     reason, stop = _legacy_stop(result)
     text = _legacy_text(result)
-    c.remember_usage("anthropic-legacy", text, result.input_tokens, result.output_tokens)
     return {"completion": text, "stop_reason": reason, "stop": stop}
 
 
@@ -482,5 +481,4 @@ def stream_legacy(model: Model, result: GenerationResult, pieces: list[str]) -> 
 
 def usage_legacy(body: dict) -> tuple[int, int]:
     text = body.get("completion", "")
-    remembered = c.recall_usage("anthropic-legacy", text)
-    return remembered if remembered else (0, count_tokens(text))
+    return 0, count_tokens(text)  # the body has no counts: Bedrock sends them in X-Amzn-Bedrock-* headers

@@ -15,7 +15,6 @@ import base64
 import binascii
 import hashlib
 import re
-from collections import OrderedDict
 from typing import Any
 
 from local_bedrock import errors
@@ -238,19 +237,3 @@ def short_model_name(model: Model) -> str:
     """"anthropic.claude-3-haiku-20240307-v1:0" -> "claude-3-haiku-20240307"."""
     name = model.model_id.split(".", 1)[1] if "." in model.model_id else model.model_id
     return re.sub(r"-v\d+(:\d+)?$", "", name)
-
-
-# Bodies of some families carry no token counts (Claude Text Completions, Mistral); the counts
-# the engine computed are remembered here so `usage_of` can read them back for the headers.
-_USAGE: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
-
-
-def remember_usage(family: str, text: str, input_tokens: int, output_tokens: int) -> None:
-    _USAGE[(family, text)] = (int(input_tokens), int(output_tokens))
-    _USAGE.move_to_end((family, text))
-    while len(_USAGE) > 512:
-        _USAGE.popitem(last=False)
-
-
-def recall_usage(family: str, text: str) -> tuple[int, int] | None:
-    return _USAGE.get((family, text))
