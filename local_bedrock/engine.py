@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 import uuid
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from local_bedrock import catalog
 from local_bedrock.control.inference_profiles import DelegateToMoto
@@ -23,7 +23,7 @@ from local_bedrock.faults import FaultConfig, Faults
 from local_bedrock.wire import protocol
 from local_bedrock.wire.protocol import Request, Response
 
-if False:  # typing only
+if TYPE_CHECKING:
     from local_bedrock.replay import Cassette
 
 log = logging.getLogger("local_bedrock")
