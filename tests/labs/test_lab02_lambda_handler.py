@@ -199,6 +199,24 @@ def test_throttling_is_a_503_with_retry_after(bedrock, engine, logs):
     assert failed[0]["error_code"] == "ThrottlingException" and failed[0]["level"] == "ERROR"
 
 
+def test_the_client_config_fits_api_gateways_timeout(make_client, engine, settings):
+    """CLIENT_CONFIG makes exactly MAX_ATTEMPTS calls (the first one included), and that many
+    connect + read timeouts fit API Gateway's 29 s integration timeout."""
+    client = make_client("bedrock-runtime", handler.CLIENT_CONFIG)
+    attempts = []
+    client.meta.events.register("request-created.bedrock-runtime.Converse",
+                                lambda **kw: attempts.append(1))
+    engine.faults.configure(rpm=0)
+    handler.set_client(client)
+    try:
+        status, _, _ = call({"prompt": "Hello"})
+    finally:
+        handler.set_client(None)
+    assert status == 503 and len(attempts) == handler.MAX_ATTEMPTS == 2
+    config = handler.CLIENT_CONFIG
+    assert handler.MAX_ATTEMPTS * (config.connect_timeout + config.read_timeout) < 29
+
+
 def test_server_errors_are_503(bedrock, engine, logs):
     engine.faults.configure(error_rate=1.0, seed=3)
     for i in range(8):  # the engine picks ServiceUnavailable, InternalServer or ModelTimeout

@@ -57,9 +57,10 @@ MSG_INTERNAL = "Internal error. Quote the requestId to the operators."
 
 # Lambda reuses the execution environment: one client per cold start, not per request.
 # Two attempts of (connect + read) timeouts must fit API Gateway's 29 s integration timeout,
-# or the caller gets the gateway's own 504 instead of our 503.
+# or the caller gets the gateway's own 504 instead of our 503. botocore's `max_attempts` counts
+# retries only (2 would mean 3 calls, 42 s); `total_max_attempts` counts the first call too.
 MAX_ATTEMPTS = 2
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                        connect_timeout=2, read_timeout=12)
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or SERVICE_NAME)
