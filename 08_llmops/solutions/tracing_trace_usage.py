@@ -13,6 +13,7 @@ or the tests.
 from __future__ import annotations
 
 import boto3
+import tracing
 from opentelemetry import trace
 from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
 from opentelemetry.sdk.resources import Resource
@@ -20,7 +21,6 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-import tracing
 from utils import agents, models
 
 QUESTION = "Look up order ORD-20408 and convert its total to US dollars."
