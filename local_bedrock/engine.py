@@ -20,6 +20,7 @@ from local_bedrock import catalog
 from local_bedrock.control.inference_profiles import DelegateToMoto
 from local_bedrock.errors import EngineError
 from local_bedrock.faults import FaultConfig, Faults
+from local_bedrock.runtime import models as runtime_models
 from local_bedrock.wire import protocol
 from local_bedrock.wire.protocol import Request, Response
 
@@ -65,6 +66,8 @@ class Engine:
         # custom models and provisioned throughputs the runtime serves (lab 04): ARN ->
         # {"baseModelId", "name", "respond"}, filled by local_bedrock.customization
         self.custom_models: dict[str, dict] = {}
+        # model ids answered with AccessDeniedException, as for an account without model access
+        self.denied_models: set[str] = runtime_models.denied_from_env()
         self._repeats: collections.Counter[str] = collections.Counter()
         self._repeats_lock = threading.Lock()
         self._moto = None

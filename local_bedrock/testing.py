@@ -176,8 +176,7 @@ class BedrockMock:
                "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region,
                "AWS_EC2_METADATA_DISABLED": "true",
                "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-        if self.deny_models:
-            env["WORKSHOP_OFFLINE_DENY"] = ",".join(self.deny_models)
+        self.engine.denied_models.update(self.deny_models)
         if self.serve_http:
             from local_bedrock.server import EngineServer
 

@@ -69,7 +69,7 @@ class Workshop:
         if self.engine is None:
             print("Access is real in live mode: nothing to simulate.")
             return
-        os.environ["WORKSHOP_OFFLINE_DENY"] = ",".join(model_ids)
+        self.engine.denied_models = set(model_ids)  # type: ignore[attr-defined]
 
     def configure_faults(self, **changes):
         """Offline only: change the engine's fault injection (quota, latency, error rate)."""
@@ -202,7 +202,6 @@ def teardown() -> None:
         (getattr(hook, "uninstall", None) or hook.detach_globally)()
     if ws._server is not None:
         ws._server.stop()
-    os.environ.pop("WORKSHOP_OFFLINE_DENY", None)
     for k, v in ws._saved_env.items():
         if v is None:
             os.environ.pop(k, None)

@@ -27,8 +27,9 @@ PROFILE_ONLY = ("Invocation of model ID {model_id} with on-demand throughput isn
                 "Retry your request with the ID or ARN of an inference profile that contains "
                 "this model.")
 
-def denied_models() -> set[str]:
-    """Model ids the engine pretends you lack access to (WORKSHOP_OFFLINE_DENY, comma list)."""
+def denied_from_env() -> set[str]:
+    """Model ids a new engine starts without access to (WORKSHOP_OFFLINE_DENY, a comma list:
+    configuration for an engine in another process, e.g. ``local-bedrock``)."""
     return {m.strip() for m in os.environ.get("WORKSHOP_OFFLINE_DENY", "").split(",") if m.strip()}
 
 
@@ -52,7 +53,8 @@ def resolve(model_id: str, converse: bool = False, streaming: bool = False,
         _check_reachable(model, model_id, region)
     if model.status == "EOL":
         raise EngineError("ResourceNotFoundException", END_OF_LIFE, 404)
-    if model.model_id in denied_models() or model_id in denied_models():
+    denied = getattr(engine, "denied_models", set())
+    if model.model_id in denied or model_id in denied:
         raise access_denied(NO_ACCESS)
     if converse and not model.converse:
         raise validation(NOT_SUPPORTED)

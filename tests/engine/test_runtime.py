@@ -175,8 +175,8 @@ def test_model_errors(runtime, model_id, code):
     assert err.value.response["Error"]["Code"] == code
 
 
-def test_access_denied_can_be_simulated(runtime, monkeypatch):
-    monkeypatch.setenv("WORKSHOP_OFFLINE_DENY", "amazon.nova-pro-v1:0")
+def test_access_denied_can_be_simulated(runtime, engine):
+    engine.denied_models.add("amazon.nova-pro-v1:0")
     with pytest.raises(runtime.exceptions.AccessDeniedException):
         ask(runtime, "hi", modelId="amazon.nova-pro-v1:0")
 

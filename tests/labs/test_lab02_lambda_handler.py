@@ -227,8 +227,8 @@ def test_server_errors_are_503(bedrock, engine, logs):
     assert len(codes) >= 2 and codes <= handler.UNAVAILABLE
 
 
-def test_access_denied_is_a_502_without_aws_text(bedrock, monkeypatch, logs):
-    monkeypatch.setenv("WORKSHOP_OFFLINE_DENY", MODEL)
+def test_access_denied_is_a_502_without_aws_text(bedrock, engine, logs):
+    engine.denied_models.add(MODEL)
     status, body, headers = call({"prompt": "Hello"})
     assert status == 502 and body["response"] == handler.MSG_UPSTREAM
     assert "Retry-After" not in headers
