@@ -17,7 +17,7 @@ not minutes) and 10 % injected server errors (503/500/408). For each strategy it
   40 % of the items and resumed from its checkpoint; the audit covers both runs.
 
 Strategies: naive loop (sequential, boto3 defaults = legacy retries, exceptions skipped);
-boto3 adaptive (8 threads, utils.client's RECOMMENDED config: retries mode "adaptive",
+boto3 adaptive (8 threads, retries mode "adaptive",
 max_attempts 6; failures lost);
 runner adaptive (utils.batch.run_batch, 8 threads, no quota given: it learns it from
 throttles); runner with quota (told R per window, it paces to it).
@@ -44,7 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from local_bedrock import Engine, InProcessTransport  # noqa: E402
 from local_bedrock.catalog import by_tag  # noqa: E402
 from utils import batch  # noqa: E402
-from utils.clients import RECOMMENDED  # noqa: E402
 
 MODEL = by_tag("cheapest-text").model_id
 ENDPOINT = "http://127.0.0.1:9"  # never contacted: the in-process transport answers first
@@ -88,7 +87,8 @@ def ask(client, i: int) -> str:
 
 
 NAIVE_CONFIG = Config(max_pool_connections=16)  # boto3 defaults: legacy retries
-ADAPTIVE_CONFIG = RECOMMENDED.merge(Config(max_pool_connections=16))
+ADAPTIVE_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 6}, read_timeout=300,
+                         connect_timeout=10, max_pool_connections=16)
 
 
 def naive(client, n: int) -> dict:

@@ -199,11 +199,13 @@ def qa_recall(embed_fn, k: int = 5) -> dict:
 def titan_embedder(dims: int):
     """Titan Text Embeddings V2 through boto3 bedrock-runtime in the workshop's mode
     (WORKSHOP_MODE=live: the real model, one InvokeModel per text, a few cents at most)."""
+    import boto3
+
     import utils
     from utils.rag import BedrockEmbedder
 
-    utils.setup(quiet=True)
-    return BedrockEmbedder(client=utils.client("bedrock-runtime"), dimensions=dims)
+    ws = utils.setup(quiet=True)
+    return BedrockEmbedder(client=boto3.client("bedrock-runtime", region_name=ws.region), dimensions=dims)
 
 
 def comparison_embedder(name: str, dims: int):

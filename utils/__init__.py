@@ -9,9 +9,8 @@ First cell of every notebook:
 IS_WORKSHOP_UTILS = True  # lets setup() prove `import utils` found this package
 
 from utils import display, metrics, models  # noqa: E402
-from utils.clients import client  # noqa: E402
 from utils.display import table, text_of  # noqa: E402
 from utils.setup import current, setup, teardown  # noqa: E402
 
-__all__ = ["setup", "teardown", "current", "client", "models", "metrics", "display", "table",
+__all__ = ["setup", "teardown", "current", "models", "metrics", "display", "table",
            "text_of"]

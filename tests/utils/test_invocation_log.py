@@ -8,6 +8,7 @@ import json
 import boto3
 import jsonschema
 import pytest
+from botocore.config import Config
 
 import utils
 from utils.invocation_log import LOG_FILE, read_logs
@@ -61,7 +62,7 @@ def test_errors_are_logged_and_classified(ws, tmp_path):
         rt.converse(modelId="no-such-model", messages=MSG)
     ws.configure_faults(rpm=0)
     with pytest.raises(rt.exceptions.ThrottlingException):
-        boto3.client("bedrock-runtime", config=utils.clients.Config(retries={"total_max_attempts": 1})) \
+        boto3.client("bedrock-runtime", config=Config(retries={"total_max_attempts": 1})) \
             .converse(modelId=utils.models.TEXT_MODEL, messages=MSG)
     errors = [r["error"]["code"] for r in read_logs(tmp_path)]
     assert errors == ["ValidationException", "ThrottlingException"]
