@@ -19,7 +19,7 @@ TEST_ENV := WORKSHOP_MODE=offline TQDM_DISABLE=1 WORKSHOP_LOG_DIR=$(CURDIR)/buil
 KERNEL_CONFIG := build/ipython/profile_default/ipython_kernel_config.py
 NOTEBOOKS := $(sort $(wildcard [0-9][0-9]_*/[0-9][0-9]_*.ipynb))
 
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
+NBVAL := -p scripts.pytest_times --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
 
 .PHONY: install lab test unit notebooks preflight lint clean lock drift
 
@@ -51,7 +51,7 @@ test: install $(KERNEL_CONFIG)  ## unit tests + every notebook executed by nbval
 	$(TEST_ENV) $(PY) -m pytest -p nbval -q tests $(NOTEBOOKS) $(NBVAL)
 
 unit: install
-	$(TEST_ENV) $(PY) -m pytest -q tests
+	$(TEST_ENV) $(PY) -m pytest -p scripts.pytest_times -q tests
 
 notebooks: install $(KERNEL_CONFIG)
 	$(TEST_ENV) $(PY) -m pytest -p nbval -q $(NOTEBOOKS) $(NBVAL)
