@@ -251,3 +251,20 @@ def test_guardrails_for_other_businesses_hold_on_the_development_configurations(
     everyday = [p for b in businesses for p in b["everyday"]] + G.load_prompts(G.DATA / "configs_dev" / "everyday_dev.jsonl")
     assert len(everyday) >= 270
     assert len(G.everyday_blocked(bedrock, runtime, everyday)) <= 1
+
+
+def test_the_sealed_blind_round_2_is_complete_and_valid():
+    """configs_blind_r2 (sealed until #15 is evaluated once): six businesses, each a valid
+    CreateGuardrail request with >= 25 attacks, >= 40 benign prompts (>= 15 hard negatives) and
+    40 everyday requests. Only counts and labels are read here, never scores."""
+    from local_bedrock.guardrails.store import GuardrailStore
+
+    businesses = G.business_sets(G.DATA / "configs_blind_r2")
+    assert len(businesses) == 6
+    store = GuardrailStore()
+    for b in businesses:
+        labels = [p["label"] for p in b["prompts"]]
+        hard = [p for p in b["prompts"] if p["category"] == "benign_hard_negative"]
+        assert labels.count("attack") >= 25 and labels.count("benign") >= 40 and len(hard) >= 15, b["slug"]
+        assert len(b["everyday"]) >= 40 and all(p["label"] == "benign" for p in b["everyday"]), b["slug"]
+        store.create_guardrail(b["config"])  # a valid request, or Bedrock's ValidationException
