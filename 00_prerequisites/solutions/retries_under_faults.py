@@ -1,16 +1,20 @@
 """Worked solution to 00.03's "Your turn": inject throttling and server errors, and watch what
 botocore's retries do with them.
 
-1. A quota of 2 requests per 2-second window (``ws.configure_faults(rpm=2, window_s=2)``). Six
+It runs its own engine in this process (``local_bedrock.Engine`` behind an ``InProcessTransport``,
+as notebook 00.03 runs a second one over HTTP), so it behaves the same in every workshop mode and
+never touches your account.
+
+1. A quota of 2 requests per 2-second window (``FaultConfig(rpm=2, window_s=2)``). Six
    quick calls from a client without retries: the third onwards is throttled. The same six from
    a client in ``standard`` retry mode: every call succeeds, and ``ResponseMetadata.RetryAttempts``
    shows how many throttled attempts botocore absorbed (with backoff, until the window moved on).
 2. A third of all attempts fail with a server-side error (``error_rate=0.3``). ``standard`` mode
-   retries 500 and 503 (transient), but not ``ModelTimeoutException``: it is a 408, which botocore does
-   not treat as transient, so it reaches your code after one attempt.
+   retries 500 and 503 (transient), but not ``ModelTimeoutException``: it is a 408, which botocore
+   does not treat as transient, so it reaches your code after one attempt.
 
-Faults are switched off again at the end. Run it from the notebook
-(``from solutions.retries_under_faults import run, check``) or from the tests.
+Run it from the notebook (``from solutions.retries_under_faults import run, check``) or from the
+tests.
 """
 
 from __future__ import annotations
@@ -20,10 +24,20 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import utils
+from local_bedrock import Engine, InProcessTransport
+from local_bedrock.faults import FaultConfig
 
 CALLS = 6
-MAX_ATTEMPTS = 5
-OFF = {"rpm": None, "window_s": 60.0, "error_rate": 0.0}
+MAX_ATTEMPTS = 6  # enough backoff (1+2+4+8+16 s at most) to outlast a 2-second window
+ENDPOINT = "http://127.0.0.1:9"  # never contacted: the in-process transport answers first
+OFFLINE_KEYS = {"region_name": "us-east-1", "aws_access_key_id": "offline", "aws_secret_access_key": "offline"}
+
+
+def _client(transport: InProcessTransport, attempts: int):
+    client = boto3.client("bedrock-runtime", endpoint_url=ENDPOINT, **OFFLINE_KEYS,
+                          config=Config(retries={"mode": "standard", "total_max_attempts": attempts}))
+    transport.attach(client)
+    return client
 
 
 def _calls(runtime, scenario: str, retries: str) -> list[dict]:
@@ -42,19 +56,15 @@ def _calls(runtime, scenario: str, retries: str) -> list[dict]:
 
 def run() -> list[dict]:
     """One row per call: scenario, retry setting, outcome and RetryAttempts."""
-    ws = utils.current()
-    none = boto3.client("bedrock-runtime", config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
-    standard = boto3.client("bedrock-runtime",
-                            config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}))
+    engine = Engine()
+    transport = InProcessTransport(engine, ENDPOINT)
+    none, standard = _client(transport, 1), _client(transport, MAX_ATTEMPTS)
     rows = []
-    try:
-        for client, retries in ((none, "none"), (standard, f"standard, {MAX_ATTEMPTS} attempts")):
-            ws.configure_faults(**{**OFF, "rpm": 2, "window_s": 2.0})  # a fresh window for each client
-            rows += _calls(client, "rpm=2 per 2 s", retries)
-        ws.configure_faults(**{**OFF, "error_rate": 0.3, "seed": 2})
-        rows += _calls(standard, "error_rate=0.3", f"standard, {MAX_ATTEMPTS} attempts")
-    finally:
-        ws.configure_faults(**OFF)
+    for client, retries in ((none, "none"), (standard, f"standard, {MAX_ATTEMPTS} attempts")):
+        engine.faults.configure(FaultConfig(rpm=2, window_s=2.0))  # a fresh window per client
+        rows += _calls(client, "rpm=2 per 2 s", retries)
+    engine.faults.configure(FaultConfig(error_rate=0.3, seed=2))
+    rows += _calls(standard, "error_rate=0.3", f"standard, {MAX_ATTEMPTS} attempts")
     return rows
 
 
@@ -76,5 +86,3 @@ def check(rows: list[dict]) -> None:
             assert r["RetryAttempts"] == MAX_ATTEMPTS - 1, r  # 500/503: retried until the limit
         else:  # ok, or a 408 that ended the retries at once (after any earlier 5xx retries)
             assert r["outcome"] in ("ok", "ModelTimeoutException"), r
-    faults = utils.current().engine.faults.config
-    assert not (faults.rpm or faults.error_rate), "faults left switched on"
