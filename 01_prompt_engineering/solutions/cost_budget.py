@@ -59,10 +59,11 @@ def run(budget_per_million: float = BUDGET_PER_MILLION) -> list[dict]:
     return rows
 
 
-def check(rows: list[dict], budget_per_million: float = BUDGET_PER_MILLION) -> None:
+def check(rows: list[dict]) -> None:
     """Every capped call stays within the budget and its cap is the largest that does; the caps
     differ by model; an answer longer than its cap is cut (max_tokens), a shorter one ends
     normally."""
+    budget_per_million = BUDGET_PER_MILLION
     for r in rows:
         if r["maxTokens allowed"] < 1:
             continue
