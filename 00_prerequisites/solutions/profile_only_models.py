@@ -4,8 +4,8 @@ inference profile, found with Bedrock's own APIs, and one call with the id that 
 ``ListFoundationModels`` says, per model, how it can be invoked (``inferenceTypesSupported``:
 ``ON_DEMAND`` in-region, ``INFERENCE_PROFILE`` only through a profile); ``ListInferenceProfiles``
 says which profiles (``us.``, ``eu.``, ``global.`` ...) contain each model. For every text model
-of the region it pairs the two, then calls a few with ``maxTokens=1``: profile-only models by their
-bare id (``ValidationException``) and by a listed profile id (answers). Run it from the notebook
+of the region it pairs the two, then calls a few with ``maxTokens=1``: the workshop's profile-only
+models by their bare id (``ValidationException``) and by a listed profile id (answers). Run it from the notebook
 (``from solutions.profile_only_models import run, check``) or from the tests.
 """
 
@@ -14,8 +14,10 @@ from __future__ import annotations
 import boto3
 from botocore.exceptions import ClientError
 
+import utils
+
 REGION = "us-west-2"
-CALLS = 3  # profile-only models called (maxTokens=1, a fraction of a cent live)
+CALLS = 3  # profile-only models called (maxTokens=1, a fraction of a cent live): the workshop's own
 
 
 def _call(runtime, model_id: str) -> str:
@@ -37,13 +39,14 @@ def run(region: str = REGION) -> list[dict]:
     for p in bedrock.list_inference_profiles(typeEquals="SYSTEM_DEFINED")["inferenceProfileSummaries"]:
         for m in p["models"]:
             profiles.setdefault(m["modelArn"].split("/")[-1], []).append(p["inferenceProfileId"])
+    ours = {m.model_id for m in utils.models.role_models().values()}  # models the workshop has access to
     rows, called = [], 0
     for m in models:
         row = {"modelId": m["modelId"], "invoked by": "+".join(m["inferenceTypesSupported"]),
                "profiles here": ", ".join(sorted(set(profiles.get(m["modelId"], [])))) or "-",
                "bare id": "", "profile id": ""}
         profile_only = "ON_DEMAND" not in m["inferenceTypesSupported"]
-        if profile_only and called < CALLS and profiles.get(m["modelId"]):
+        if profile_only and called < CALLS and profiles.get(m["modelId"]) and m["modelId"] in ours:
             row["bare id"] = _call(runtime, m["modelId"])
             row["profile id"] = _call(runtime, profiles[m["modelId"]][0])
             called += 1
