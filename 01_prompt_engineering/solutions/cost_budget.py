@@ -76,4 +76,3 @@ def check(rows: list[dict]) -> None:
         assert worst <= budget_per_million + 1e-9 < over + 2e-9, (r, worst, over)  # the largest cap in budget
     caps = {r["model"]: r["maxTokens allowed"] for r in rows}
     assert len(set(caps.values())) > 1, caps  # the same budget buys different caps per model
-    assert any(r["stopReason"] == "max_tokens" for r in rows), "the budget cut no answer: lower it"

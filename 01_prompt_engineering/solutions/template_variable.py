@@ -46,7 +46,7 @@ def run() -> dict:
                     if shots else "")
         replies = route.batch([{"ticket": t["text"], "examples": examples} for t in evaluation],
                               config={"max_concurrency": 4})
-        routed = [r.content.strip() for r in replies]
+        routed = [r.content.strip().strip(".").lower() for r in replies]
         rows.append({"examples per category": k, "examples": len(shots),
                      "correct": sum(p == t["category"] for p, t in zip(routed, evaluation)),
                      "of": len(evaluation),
