@@ -43,7 +43,8 @@ class InvocationLogger:
     # -- botocore event handlers -------------------------------------------------------------
     def before_parameter_build(self, params: dict, model, context: dict, **kwargs) -> None:
         if model.name in LOGGED_OPERATIONS and model.service_model.service_name == "bedrock-runtime":
-            context["workshop_log"] = {"start": time.perf_counter(), "params": params}
+            context["workshop_log"] = {"start": time.perf_counter(), "params": params,
+                                       "region": context.get("client_region")}
 
     def after_call(self, http_response, parsed: dict, model, context: dict, **kwargs) -> None:
         state = context.get("workshop_log")
@@ -93,7 +94,7 @@ class InvocationLogger:
             "schemaVersion": "1.0",
             "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
-            "region": self.region,
+            "region": state.get("region") or self.region,  # the calling client's region
             "requestId": meta.get("RequestId", ""),
             "operation": operation,
             "modelId": params.get("modelId", ""),

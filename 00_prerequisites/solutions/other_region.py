@@ -34,7 +34,7 @@ def run(regions: tuple[str, ...] = REGIONS) -> list[dict]:
                 outcome = err.response["Error"]["Code"]
             record = log.records[-1]
             rows.append({"region": region, "modelId": model_id, "outcome": outcome,
-                         "logged modelId": record["modelId"],
+                         "logged modelId": record["modelId"], "logged region": record["region"],
                          "logged error": (record["error"] or {}).get("code"),
                          "profile": model_id != text.model_id})
     return rows
@@ -46,7 +46,7 @@ def check(rows: list[dict]) -> None:
     text = utils.models.get(utils.models.TEXT_MODEL)
     assert {r["region"] for r in rows} == set(REGIONS)
     for r in rows:
-        assert r["logged modelId"] == r["modelId"], r
+        assert r["logged modelId"] == r["modelId"] and r["logged region"] == r["region"], r
         assert r["logged error"] == (None if r["outcome"] == "ok" else r["outcome"]), r
         if r["modelId"] == utils.models.invoke_id(text, r["region"]):
             assert r["outcome"] == "ok", r

@@ -90,3 +90,10 @@ def test_no_credentials_or_headers_and_images_summarised(ws, tmp_path):
         assert secret not in text
     block = read_logs(tmp_path)[0]["input"]["inputBodyJson"]["messages"][0]["content"][1]
     assert block["image"]["source"]["bytes"].startswith(f"<{len(png) * 50} bytes")
+
+
+def test_each_record_carries_the_calling_clients_region(ws, tmp_path):
+    """A client made for another region is logged under that region, as Bedrock's log would."""
+    for region, model in (("us-east-1", "amazon.nova-micro-v1:0"), ("us-west-2", "us.amazon.nova-micro-v1:0")):
+        boto3.client("bedrock-runtime", region_name=region).converse(modelId=model, messages=MSG)
+    assert [r["region"] for r in read_logs(tmp_path)][-2:] == ["us-east-1", "us-west-2"]
