@@ -1,4 +1,4 @@
-"""Worked solution to 08.10's "Your turn": what a skipped clean-up leaves behind.
+"""Worked solution to 08.11's "Your turn": what a skipped clean-up leaves behind.
 
 08.07 ends by deleting its budget alarm and its application inference profile. Pretend that step
 was skipped: create one of each as 08.07 does, plus a profile named without the workshop prefix (as
