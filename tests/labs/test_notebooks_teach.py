@@ -1,12 +1,12 @@
-"""Every notebook teaches the same way (#18): a "Your turn" whose worked solution runs here, one short
-offline callout, little prose about the engine, and stored outputs that are current and clean."""
+"""Every notebook teaches the same way (#18): a "Your turn" whose worked solution its notebook runs and
+checks (so nbval executes every solution), one short offline callout, little prose about the engine,
+and stored outputs that are current and clean."""
 
 from __future__ import annotations
 
-import importlib.util
+import ast
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -66,18 +66,26 @@ def test_offline_is_one_short_callout(path):
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: f"{p.parent.parent.name[:2]}.{p.stem}")
-def test_worked_solution_runs_and_shows_its_effect(path, ws, monkeypatch):
-    """Each solution runs offline from its lab's folder, as the notebook runs it, and its check()
-    asserts the effect the exercise is about."""
-    lab = path.parent.parent
-    monkeypatch.chdir(lab)
-    monkeypatch.syspath_prepend(str(lab))
-    name = f"_solution_{lab.name[:2]}_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, name, module)
-    spec.loader.exec_module(module)
-    assert module.__doc__, f"{path}: say in a docstring which exercise this solves"
-    assert callable(getattr(module, "run", None)) and callable(getattr(module, "check", None)), \
-        f"{path}: a solution defines run() and check(result)"
-    module.check(module.run())
+def test_worked_solution_is_run_and_checked_by_its_notebook(path):
+    """Each solution says what it solves, has ``run()`` (no required arguments) and
+    ``check(result)``, and a notebook of its lab imports it and calls both in one code cell, so
+    nbval executes the solution and asserts its effect in every `make test` (once, not twice)."""
+    tree = ast.parse(path.read_text())
+    assert ast.get_docstring(tree), f"{path}: say in a docstring which exercise this solves"
+    funcs = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    assert {"run", "check"} <= set(funcs), f"{path}: a solution defines run() and check(result)"
+    run_args = funcs["run"].args
+    assert len(run_args.args) == len(run_args.defaults), f"{path}: run() must need no arguments"
+    assert len(funcs["check"].args.args) == 1, f"{path}: check(result) takes the result of run()"
+    import_line = re.compile(rf"from solutions\.{path.stem} import|import solutions\.{path.stem}\b")
+    cells = [c for nb in path.parent.parent.glob("[0-9][0-9]_*.ipynb")
+             for c in _code(nb) if import_line.search(c)]
+    assert cells, f"{path.name}: no notebook of {path.parent.parent.name} imports it"
+    assert any(re.search(r"\brun\(", c) and re.search(r"\bcheck\(", c) for c in cells), \
+        f"{path.name}: the notebook cell that imports it must call run() and check(result)"
+
+
+def _code(path: Path) -> list[str]:
+    """The code cells of a notebook, as text."""
+    nb = json.loads(path.read_text())
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
