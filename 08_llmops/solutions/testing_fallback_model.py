@@ -1,7 +1,7 @@
 """Worked solution to 08.10's "Your turn": a second model when access to the first is denied.
 
 Three tests pin the behaviour down, against the application exactly as notebook 08.10 writes it
-(its `support_app.py` cell): a denied first model falls back to the second (one denied call, not
+(its `support_app.py` and `conftest.py` cells): a denied first model falls back to the second (one denied call, not
 retried, then the fallback answers); throttling never switches model (three attempts, all on the
 first); both models denied is `NoAccess` (one call per model). `run()` writes them to a temporary
 project and runs pytest there; `check(result)` asserts the outcomes and the calls Bedrock received.
@@ -19,7 +19,6 @@ import ci_tests
 import utils.models
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "10_testing_in_ci.ipynb"
-APP_CELL = "%%writefile {project}/support_app.py\n"
 
 TESTS = '''
 import os
@@ -54,13 +53,14 @@ def test_both_denied_is_no_access(local_bedrock):
 '''
 
 
-def app_source() -> str:
-    """The application as notebook 08.10 writes it (the body of its %%writefile cell)."""
+def written_by_notebook(name: str) -> str:
+    """A project file as notebook 08.10 writes it (the body of its `%%writefile` cell)."""
+    magic = f"%%writefile {{project}}/{name}\n"
     for cell in json.loads(NOTEBOOK.read_text())["cells"]:
         source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and APP_CELL in source:
-            return source.split(APP_CELL, 1)[1]
-    raise LookupError(f"{NOTEBOOK.name}: no cell writes support_app.py")
+        if cell["cell_type"] == "code" and magic in source:
+            return source.split(magic, 1)[1]
+    raise LookupError(f"{NOTEBOOK.name}: no cell writes {name}")
 
 
 def run(first: str | None = None, second: str | None = None) -> dict:
@@ -70,8 +70,8 @@ def run(first: str | None = None, second: str | None = None) -> dict:
     project = Path(tempfile.mkdtemp(prefix="support-app-fallback-"))
     try:
         (project / "tests").mkdir()
-        (project / "support_app.py").write_text(app_source())
-        (project / "conftest.py").write_text('pytest_plugins = ["local_bedrock.pytest_plugin"]\n')
+        for name in ("support_app.py", "conftest.py"):
+            (project / name).write_text(written_by_notebook(name))
         (project / "pytest.ini").write_text("[pytest]\npythonpath = .\naddopts = -p no:cacheprovider\n")
         (project / "tests" / "test_fallback.py").write_text(TESTS)
         rows = ci_tests.run(project, env={"SUPPORT_MODEL_ID": first,
