@@ -1,4 +1,6 @@
-"""Bedrock's CloudWatch runtime metrics, computed from invocation-log records.
+"""Bedrock's CloudWatch runtime metrics: computed from this session's invocation-log records,
+and read back from CloudWatch, where Bedrock publishes them itself for every call (offline, the
+engine does: :mod:`local_bedrock.observability.runtime_metrics`).
 
 Names and meanings follow the AWS/Bedrock namespace: Invocations (successful calls),
 InvocationLatency (ms), InvocationClientErrors, InvocationServerErrors, InvocationThrottles,
@@ -12,28 +14,22 @@ from collections import defaultdict
 from typing import Iterable
 
 from local_bedrock.catalog import cost_usd
+from local_bedrock.observability.runtime_metrics import (  # one definition, shared with the engine
+    CACHE_METRIC_NAMES,
+    METRIC_NAMES,
+    THROTTLE_CODES,
+    model_dimension,
+)
+from local_bedrock.observability.runtime_metrics import classify as classify_error
 from utils.display import Table
 
-METRIC_NAMES = ("Invocations", "InvocationLatency", "InvocationClientErrors",
-                "InvocationServerErrors", "InvocationThrottles", "InputTokenCount",
-                "OutputTokenCount")
-# Bedrock publishes these two only for calls that use prompt caching.
-CACHE_METRIC_NAMES = ("CacheReadInputTokenCount", "CacheWriteInputTokenCount")
-THROTTLE_CODES = {"ThrottlingException", "TooManyRequestsException"}
-_SERVER_STATUSES = {500, 502, 503, 504, 408}
+__all__ = ["CACHE_METRIC_NAMES", "METRIC_NAMES", "THROTTLE_CODES", "model_dimension"]
 
 
 def classify(record: dict) -> str:
     """'ok', 'throttle', 'client' or 'server' for one invocation-log record."""
-    err = record.get("error")
-    if not err:
-        return "ok"
-    if err.get("code") in THROTTLE_CODES or err.get("status") == 429:
-        return "throttle"
-    if err.get("status") in _SERVER_STATUSES or err.get("code", "").endswith(
-            ("ServerException", "UnavailableException", "TimeoutException")):
-        return "server"
-    return "client"
+    err = record.get("error") or {}
+    return classify_error(err.get("code"), err.get("status")) if err else "ok"
 
 
 def datapoints(records: Iterable[dict]) -> list[dict]:
@@ -142,8 +138,6 @@ def _default(records: Iterable[dict] | None) -> list[dict]:
 # -- over time, and CloudWatch -------------------------------------------------------------------
 _COUNTS = ("Invocations", "InvocationClientErrors", "InvocationServerErrors",
            "InvocationThrottles", "InputTokenCount", "OutputTokenCount")
-_UNITS = {"InvocationLatency": "Milliseconds"}
-_published: set[tuple] = set()
 
 
 def _bucket(ts: dt.datetime, period_s: int) -> dt.datetime:
@@ -166,80 +160,6 @@ def timeseries(records: Iterable[dict] | None = None, period_s: int = 60) -> lis
             row[f"LatencyP{q}Ms"] = round(percentile(lat, q), 1) if lat else None
         rows.append(row)
     return rows
-
-
-def model_dimension(model_id: str) -> str:
-    """The ModelId dimension value Bedrock publishes a call's metrics under: the profile id for
-    a call through an application inference profile (its ARN as modelId), else the id as called.
-
-    The Bedrock docs do not say which value the ModelId dimension carries for application
-    profiles (checked 2026-12-07); the id is what a live recording shows: Cloud Custodian's
-    Bedrock inference-profile metrics filter queries ModelId=<inferenceProfileId> and its
-    recorded GetMetricStatistics answer holds the profile's tokens (cloud-custodian/
-    cloud-custodian, c7n/resources/bedrock.py and tests/data/placebo/
-    bedrock_inference_profile_token_metrics, recorded 2026-07-21). Check with list_metrics."""
-    if ":application-inference-profile/" in model_id:
-        return model_id.rsplit("/", 1)[-1]
-    return model_id
-
-
-def _record_key(r: dict) -> tuple:
-    return (r.get("timestamp"), r.get("requestId"), r.get("modelId"), r.get("latencyMs"),
-            r.get("operation"))
-
-
-def metric_data(records: Iterable[dict]) -> list[dict]:
-    """PutMetricData items (AWS/Bedrock names, dimension ModelId: `model_dimension`) for
-    invocation-log records: per second and model, each metric's values with counts, as Bedrock
-    would have published."""
-    records = list(records)
-    groups: dict[tuple, dict[float, int]] = defaultdict(lambda: defaultdict(int))
-    for r, p in zip(records, datapoints(records), strict=True):
-        kind = classify(r)
-        ts = p["Timestamp"].replace(microsecond=0)
-        names = ("Invocations", "InvocationLatency", "InputTokenCount", "OutputTokenCount",
-                 *(n for n in CACHE_METRIC_NAMES if p[n])) \
-            if kind == "ok" else ({"client": "InvocationClientErrors",
-                                   "server": "InvocationServerErrors",
-                                   "throttle": "InvocationThrottles"}[kind],)
-        for name in names:
-            value = float(p[name] if name != "Invocations" else 1)
-            groups[(ts, model_dimension(p["ModelId"]), name)][value] += 1
-    items = []
-    for (ts, model, name), counts in sorted(groups.items()):
-        pairs = list(counts.items())
-        for i in range(0, len(pairs), 150):  # CloudWatch takes up to 150 values per item
-            chunk = pairs[i:i + 150]
-            items.append({"MetricName": name, "Timestamp": ts, "Unit": _UNITS.get(name, "Count"),
-                          "Dimensions": [{"Name": "ModelId", "Value": model}],
-                          "Values": [v for v, _ in chunk], "Counts": [float(c) for _, c in chunk]})
-    return items
-
-
-def publish_to_cloudwatch(records: Iterable[dict] | None = None, cloudwatch=None,
-                          namespace: str = "AWS/Bedrock") -> int:
-    """Offline: put the metrics measured from invocation-log records into CloudWatch (the
-    engine's moto), so `GetMetricData` reads them exactly as it reads Bedrock's own in live mode.
-    Live (and record) mode: a no-op, since Bedrock publishes these metrics itself. Records already
-    published by this process are skipped. Returns the number of records published."""
-    from utils.setup import current
-
-    ws = current()
-    if ws is None or ws.mode in ("live", "record"):
-        print("Live mode: Amazon Bedrock publishes AWS/Bedrock metrics itself; nothing to publish.")
-        return 0
-    new = [r for r in _default(records) if _record_key(r) not in _published]
-    if not new:
-        return 0
-    if cloudwatch is None:
-        import boto3
-
-        cloudwatch = boto3.client("cloudwatch", region_name=ws.region)
-    items = metric_data(new)
-    for i in range(0, len(items), 500):
-        cloudwatch.put_metric_data(Namespace=namespace, MetricData=items[i:i + 500])
-    _published.update(_record_key(r) for r in new)
-    return len(new)
 
 
 def metric_queries(model_ids: Iterable[str], period_s: int = 60,

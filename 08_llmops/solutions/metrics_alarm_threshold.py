@@ -2,8 +2,8 @@
 "M out of N" evaluation decide.
 
 A burst of calls against a quota of 3 requests per minute (the workshop's fault injection; live,
-your account's real quota) is throttled; its metrics reach CloudWatch (offline, published from the
-invocation logs), and three alarms on ``InvocationThrottles`` are put and described: the
+your account's real quota) is throttled; its metrics reach CloudWatch (Bedrock publishes them;
+offline, the engine), and three alarms on ``InvocationThrottles`` are put and described: the
 notebook's (``Sum >= 3`` over one 60-second period, 1 datapoint of 1), the same with a threshold
 above the burst, and the same threshold needing 3 breaching periods of 3. Run it from the notebook
 (``from solutions.metrics_alarm_threshold import run, check``) or from the tests: ``check(run())``.
@@ -42,7 +42,6 @@ def run() -> dict:
                 throttled += 1
     finally:
         ws.configure_faults(rpm=None)
-    utils.metrics.publish_to_cloudwatch()
     rows = []
     for name, threshold, periods, datapoints in VARIANTS:
         alarm = f"bedrock-workshop-exercise-{len(rows)}"

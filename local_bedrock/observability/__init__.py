@@ -11,5 +11,7 @@ CloudWatch behaviour the LLMOps lab reads back (percentile statistics, alarm eva
   and evaluating metric and metric-math alarms against the stored data when they are described.
 * :mod:`.guardrail_metrics` - the ``AWS/Bedrock/Guardrails`` metrics of every guardrail
   evaluation (ApplyGuardrail, guarded model calls), put into CloudWatch before it is read.
+* :mod:`.runtime_metrics` - the ``AWS/Bedrock`` metrics of every model call (Invocations, latency,
+  errors, throttles, tokens), published by the engine itself as Bedrock does, before CloudWatch is read.
 * :mod:`.responses` - the handlers and ``install(engine)``.
 """

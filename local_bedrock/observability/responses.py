@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local_bedrock.observability import guardrail_metrics, models
+from local_bedrock.observability import guardrail_metrics, models, runtime_metrics
 from local_bedrock.observability.cloudwatch import patch_moto
 
 
@@ -26,7 +26,7 @@ def delete_model_invocation_logging_configuration(engine, params: dict) -> dict:
 
 def install(engine) -> None:
     """Serve the logging configuration, deliver records after each model call, publish
-    guardrail metrics, patch moto."""
+    AWS/Bedrock and guardrail metrics, patch moto."""
     engine.handlers.update({
         ("bedrock", "PutModelInvocationLoggingConfiguration"):
             put_model_invocation_logging_configuration,
@@ -39,12 +39,15 @@ def install(engine) -> None:
     metrics = engine.state["guardrail_metrics"] = guardrail_metrics.GuardrailMetrics(
         engine, models.DEFAULT_ACCOUNT)
     metrics.install()  # AWS/Bedrock/Guardrails datums from every guarded call
+    runtime = engine.state["runtime_metrics"] = runtime_metrics.RuntimeMetrics(engine)
+    engine.observers.append(runtime)  # AWS/Bedrock datums from every model call, as Bedrock's
     serve_with_moto = engine.moto
 
     def moto(request):  # patch moto on first use, so engines that never touch moto stay light
         patch_moto()
         if guardrail_metrics.is_cloudwatch(request):
-            metrics.flush()  # the guardrail datums so far, before anyone reads CloudWatch
+            runtime.flush()  # the datums so far, before anyone reads CloudWatch
+            metrics.flush()
         return serve_with_moto(request)
 
     engine.moto = moto

@@ -113,8 +113,9 @@ def test_logs_metrics_and_cost_carry_the_cache(ws):
     row = next(r for r in utils.metrics.summary(ws.logger.records) if r["ModelId"] == LITE)
     assert row["CacheReadInputTokenCount"] == second["input"]["cacheReadInputTokenCount"]
     assert "CacheReadInputTokenCount" in utils.metrics.table(ws.logger.records).columns
-    names = {m["MetricName"] for m in utils.metrics.metric_data(ws.logger.records)}
-    assert {"CacheReadInputTokenCount", "CacheWriteInputTokenCount"} <= names
+    published = boto3.client("cloudwatch").list_metrics(
+        Namespace="AWS/Bedrock", Dimensions=[{"Name": "ModelId", "Value": LITE}])["Metrics"]
+    assert {"CacheReadInputTokenCount", "CacheWriteInputTokenCount"} <= {m["MetricName"] for m in published}
     lite = utils.models.get(LITE)
     read = second["input"]["cacheReadInputTokenCount"]
     assert cost.record_cost(second) == pytest.approx(

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_bedrock.catalog import cost_usd
-from utils import cost, metrics
+from utils import cost
 
 LITE, MICRO = "amazon.nova-lite-v1:0", "amazon.nova-micro-v1:0"
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -85,7 +85,6 @@ def test_cost_explorer_view_groups_tag_values_and_untagged_usage(ws, teams):
 
 def test_costs_from_cloudwatch_equal_the_logs_and_the_alarm_fires_over_budget(ws, teams):
     profiles = cost.application_profiles(boto3.client("bedrock"))
-    metrics.publish_to_cloudwatch()
     cloudwatch = boto3.client("cloudwatch")
     ids = {d["Value"] for page in cloudwatch.get_paginator("list_metrics").paginate(
         Namespace="AWS/Bedrock", MetricName="InputTokenCount") for m in page["Metrics"]
@@ -167,7 +166,6 @@ def test_math_alarm_without_data_is_within_budget_and_unknown_math_is_reported(m
 def test_an_alarm_on_the_sum_of_two_profiles_expressions(ws, teams):
     """08.07's exercise: one cost-center alarm adding two profiles' USD expressions."""
     profiles = cost.application_profiles(boto3.client("bedrock"))
-    metrics.publish_to_cloudwatch()
     by_team = {p["tags"]["team"]: (p["id"], p["model"]) for p in profiles.values()}
     spent = {r["team"]: r["USD"] for r in cost.summary(ws.logger.records, cost.by_tag("team"))}
     both = spent["support"] + spent["search"]

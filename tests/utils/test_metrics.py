@@ -4,7 +4,6 @@ reading back with GetMetricData (the same numbers), and the live-mode no-op."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import uuid
 
 import boto3
@@ -48,26 +47,6 @@ def test_timeseries_buckets_counts_and_percentiles_by_hand():
     assert other["Invocations"] == 1 and other["LatencyP50Ms"] == 7
 
 
-def test_metric_data_items_follow_bedrock_names_and_count_values():
-    records = [rec(1, latency=10), rec(1.2, latency=10), rec(1.5, latency=30),
-               rec(2, error=THROTTLE), rec(2.5, error=THROTTLE)]
-    items = {(i["MetricName"], i["Timestamp"].second): i for i in metrics.metric_data(records)}
-    lat = items[("InvocationLatency", 1)]
-    assert dict(zip(lat["Values"], lat["Counts"], strict=True)) == {10.0: 2.0, 30.0: 1.0}
-    assert lat["Unit"] == "Milliseconds"
-    assert items[("Invocations", 1)]["Values"] == [1.0] and items[("Invocations", 1)]["Counts"] == [3.0]
-    assert items[("InvocationThrottles", 2)]["Counts"] == [2.0]
-    assert ("Invocations", 2) not in items  # throttled calls are not invocations
-    assert all(i["Dimensions"] == [{"Name": "ModelId", "Value": MODEL}] for i in items.values())
-    assert {n for n, _ in items} <= set(metrics.METRIC_NAMES)
-
-
-def test_metric_data_splits_more_than_150_distinct_values():
-    records = [rec(1 + i / 1000, latency=float(i)) for i in range(320)]
-    lat = [i for i in metrics.metric_data(records) if i["MetricName"] == "InvocationLatency"]
-    assert [len(i["Values"]) for i in lat] == [150, 150, 20]
-
-
 def test_rows_from_metric_data_fill_missing_counts_with_zero():
     ts = [T0, T0 + dt.timedelta(seconds=60)]
     results = [{"Label": f"{MODEL} Invocations", "Timestamps": ts, "Values": [3.0, 1.0]},
@@ -78,16 +57,6 @@ def test_rows_from_metric_data_fill_missing_counts_with_zero():
     assert [r["InvocationThrottles"] for r in rows] == [0, 2]
     assert [r["LatencyP90Ms"] for r in rows] == [12.3, None]
 
-
-
-APP_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/ab12cd34ef56"
-
-
-def test_application_profile_calls_are_published_under_the_profile_id():
-    items = metrics.metric_data([rec(1, model=APP_ARN), rec(2)])
-    dims = {i["Dimensions"][0]["Value"] for i in items}
-    assert dims == {"ab12cd34ef56", MODEL}  # the id, as Bedrock's metrics carry it; not the ARN
-    assert metrics.model_dimension("us." + MODEL) == "us." + MODEL  # system profiles: as called
 
 
 def _one_period_rows():
@@ -128,35 +97,35 @@ def test_plot_without_a_period_uses_the_smallest_gap():
     assert {round(b.get_width() * 86400, 6) for b in fig.axes[1].patches} == {8.0}
 
 
-def test_published_metrics_read_back_equal_the_logs(ws):
+def test_the_engine_publishes_bedrocks_metrics_for_every_call(ws):
+    """As Bedrock does, with no step in the notebook: each call's AWS/Bedrock datums (ModelId:
+    here an application profile, so no other test's calls mix in) are in CloudWatch when read;
+    the counts and tokens equal the session's invocation log, and Bedrock's latency (measured on
+    its side) is at most the latency the SDK measured."""
+    from utils import cost
+
+    bedrock = boto3.client("bedrock")
+    arn = bedrock.create_inference_profile(
+        inferenceProfileName=f"metrics-{uuid.uuid4().hex[:6]}",
+        modelSource={"copyFrom": cost.copy_from(MODEL, ws.region, "123456789012")})["inferenceProfileArn"]
     ws.configure_faults(rpm=6)
     rt = boto3.client("bedrock-runtime", config=Config(retries={"total_max_attempts": 1}))
     msg = [{"role": "user", "content": [{"text": "Count me."}]}]
-    for model in (MODEL, OTHER):
-        for _ in range(9):
-            try:
-                rt.converse(modelId=model, messages=msg)
-            except rt.exceptions.ThrottlingException:
-                pass
-    records = ws.logger.records
-    assert sum(metrics.classify(r) == "throttle" for r in records) == 6  # 3 over the quota x 2
-    ns = f"Workshop/Test-{uuid.uuid4().hex[:8]}"  # moto's state is shared by every test
-    assert metrics.publish_to_cloudwatch(namespace=ns) == 18
-    assert metrics.publish_to_cloudwatch(namespace=ns) == 0  # already published: nothing twice
-    read = metrics.read_cloudwatch([MODEL, OTHER], minutes=10, period_s=60, namespace=ns)
-    computed = metrics.timeseries(records, period_s=60)
-    assert read == computed
-    assert sum(r["Invocations"] for r in read) == 12
-
-
-def test_publishing_is_a_no_op_in_live_mode(monkeypatch, capsys):
-    class LiveWorkshop:  # a stub standing in for a live-mode Workshop
-        mode, region = "live", "us-east-1"
-
-    class NoCalls:  # a stub CloudWatch client that fails if it is used
-        def put_metric_data(self, **kw):
-            raise AssertionError("live mode must not publish")
-
-    monkeypatch.setattr(sys.modules["utils.setup"], "_current", LiveWorkshop())
-    assert metrics.publish_to_cloudwatch([rec(1)], cloudwatch=NoCalls()) == 0
-    assert "publishes AWS/Bedrock metrics itself" in capsys.readouterr().out
+    for _ in range(9):
+        try:
+            rt.converse(modelId=arn, messages=msg)
+        except rt.exceptions.ThrottlingException:
+            pass
+    records = [r for r in ws.logger.records if r["modelId"] == arn]
+    assert sum(metrics.classify(r) == "throttle" for r in records) == 3
+    dim = metrics.model_dimension(arn)
+    read = metrics.read_cloudwatch([dim], minutes=10, period_s=60)
+    computed = metrics.timeseries([{**r, "modelId": dim} for r in records], period_s=60)
+    counts = ("Invocations", "InvocationClientErrors", "InvocationServerErrors",
+              "InvocationThrottles", "InputTokenCount", "OutputTokenCount")
+    assert [{k: r[k] for k in ("Timestamp", "ModelId", *counts)} for r in read] == \
+        [{k: r[k] for k in ("Timestamp", "ModelId", *counts)} for r in computed]
+    assert sum(r["Invocations"] for r in read) == 6 and sum(r["InvocationThrottles"] for r in read) == 3
+    assert max(r["LatencyP99Ms"] for r in read) <= max(r["LatencyP99Ms"] for r in computed)
+    assert metrics.read_cloudwatch([dim], minutes=10, period_s=60) == read  # published once
+    bedrock.delete_inference_profile(inferenceProfileIdentifier=arn)
