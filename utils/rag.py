@@ -59,6 +59,7 @@ from local_bedrock.knowledge_bases.models import (
     corpus_bucket,
 )
 from local_bedrock.knowledge_bases.retrieval import condense as _condense
+from local_bedrock.markers import MARKER as _MARKER
 from local_bedrock.text.responder import sentences
 from utils.display import short
 from utils.evaluation import f1_score
@@ -168,7 +169,6 @@ def rag_prompt(question: str, hits: Sequence[Hit]) -> str:
 _REFUSAL = re.compile(r"not in the documents|could not find|couldn't find|no information|"
                       r"do(?:es)? not (?:contain|mention|say)|unable to (?:find|answer)", re.I)
 _CITE = re.compile(r"\[([a-z0-9-]+#\d+)\]")
-_MARKER = "[local engine]"
 
 
 def is_refusal(answer: str) -> bool:

@@ -21,11 +21,10 @@ from collections import Counter
 import numpy as np
 
 from local_bedrock.catalog import base_model_id
+from local_bedrock.markers import MARKER  # noqa: F401  (re-exported: responder.MARKER)
 from local_bedrock.text import embeddings
 from local_bedrock.text.tokens import count_tokens, truncate_to_tokens
 from local_bedrock.text.types import GenerationRequest, GenerationResult
-
-MARKER = "[local engine]"
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n{2,}|\n(?=[-*•#]|\d+[.)]\s)")
 _WORD = re.compile(r"[a-z0-9]+")

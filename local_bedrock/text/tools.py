@@ -43,11 +43,11 @@ from typing import Any
 import numpy as np
 
 from local_bedrock.catalog import base_model_id
+from local_bedrock.markers import MARKER
 from local_bedrock.text import embeddings
 from local_bedrock.text.tokens import count_tokens
 from local_bedrock.text.types import GenerationRequest, GenerationResult, Turn
 
-MARKER = "[local engine]"
 THRESHOLD = 0.25  # below this score no tool fits a part of the request
 W_COS, W_LEX, W_EV = 0.45, 0.25, 0.3  # score = weighted cosine + word overlap + input evidence
 W_GAP = 0.1  # minus this x the share of precise required inputs (ids, emails...) not found
