@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 
 from local_bedrock.guardrails import classifier, lexicon
-from local_bedrock.guardrails._text import classifier_units, embed_units, sentences
+from local_bedrock.guardrails._text import classifier_units, embed_units, sentence_spans
 from local_bedrock.guardrails.literal_gate import Paragraphs, compile_rule, paragraphs_of
 
 CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "PROMPT_ATTACK")
@@ -44,6 +44,7 @@ MITIGATION_FACTOR = 0.4
 _RULES = {c: [(compile_rule(p), w) for p, w in lexicon.RULES[c]] for c in CATEGORIES}
 _MITIGATORS = {c: [compile_rule(p) for p in lexicon.MITIGATORS.get(c, [])] for c in CATEGORIES}
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEETISH = re.compile(r"[0-9@$]")
 _MIXED_TOKEN = re.compile(r"(?<!\S)(?=\S*[a-zA-Z])(?=\S*[0-9@$])\S+")
 
 
@@ -54,12 +55,17 @@ def _deleet(text: str) -> str:
 
 def _deleeted_sentences(text: str) -> str:
     """The de-leeted copies of just the sentences that de-leeting changes ("" when none does),
-    so a long document with a few product codes ("Wren V3") is not scanned twice."""
-    deleeted = _deleet(text)
-    if deleeted == text:
+    so a long document with a few product codes ("Wren V3") is not scanned twice. De-leeting maps
+    characters one to one and never touches . ! ? ; or whitespace, so the sentences stay put:
+    only those holding a digit, @ or $ are looked at."""
+    if not _LEETISH.search(text):
         return ""
-    # de-leeting maps characters one to one and never touches . ! ? ; or newlines
-    return "\n".join(d for s, d in zip(sentences(text), sentences(deleeted), strict=True) if d != s)
+    out = []
+    for a, b in sentence_spans(text):
+        sentence = text[a:b]
+        if _LEETISH.search(sentence) and (deleeted := _deleet(sentence)) != sentence:
+            out.append(deleeted)
+    return "\n".join(out)
 
 
 def _variants(text: str) -> list[tuple[str, str, Paragraphs]]:
