@@ -31,7 +31,7 @@ MARKER = "local_bedrock"
 
 def pytest_configure(config) -> None:
     config.addinivalue_line(
-        "markers", f"{MARKER}(faults=None, replay=None, region='us-east-1', deny_models=(), "
+        "markers", f"{MARKER}(faults=None, replay=None, region=None (AWS_REGION, else us-east-1), deny_models=(), "
                    "server=False): configure the local Bedrock engine of the local_bedrock "
                    "fixture (see local_bedrock.testing.mock_bedrock).")
 

@@ -117,7 +117,9 @@ def current() -> "BedrockMock | None":
 class BedrockMock:
     """A local Bedrock for a block, a decorated function or a pytest fixture.
 
-    region: the region clients default to (AWS_REGION / AWS_DEFAULT_REGION) and the engine's.
+    region: the region clients default to (AWS_REGION / AWS_DEFAULT_REGION) and the engine's;
+        by default the one the environment names (AWS_REGION, AWS_DEFAULT_REGION), else us-east-1,
+        so an application that calls `eu.` or `apac.` profiles is tested in its own geography.
     faults: a FaultConfig, a dict of its fields, or the "rpm=60,error_rate=0.1" text form.
     replay: a cassette path (JSONL written by `record_bedrock` or the workshop's record mode):
         Bedrock calls are answered only from it; an unrecorded request gets NoRecordingException.
@@ -126,10 +128,11 @@ class BedrockMock:
         at it, so subprocesses (the AWS CLI, another interpreter) reach it too.
     """
 
-    def __init__(self, region: str = "us-east-1", faults: FaultConfig | dict | str | None = None,
+    def __init__(self, region: str | None = None, faults: FaultConfig | dict | str | None = None,
                  replay: str | Path | None = None, deny_models: tuple[str, ...] | list[str] = (),
                  server: bool = False):
-        self.region = region
+        self.region = region or os.environ.get("AWS_REGION") or os.environ.get(
+            "AWS_DEFAULT_REGION") or "us-east-1"
         self.fault_config = _fault_config(faults)
         self.replay_path = Path(replay) if replay is not None else None
         self.deny_models = tuple(deny_models)
@@ -279,7 +282,7 @@ class BedrockMock:
             _reset_moto()
 
 
-def mock_bedrock(region: str = "us-east-1", faults: FaultConfig | dict | str | None = None,
+def mock_bedrock(region: str | None = None, faults: FaultConfig | dict | str | None = None,
                  replay: str | Path | None = None, deny_models: tuple[str, ...] | list[str] = (),
                  server: bool = False) -> BedrockMock:
     """A local Bedrock for a `with` block or a decorated test (see BedrockMock for options).

@@ -275,3 +275,21 @@ def test_pytest_plugin_fixtures_and_marker(tmp_path):
     assert "4 passed, 1 error" in out, out
     assert "ERROR test_app.py::test_positional_marker_is_refused" in out, out
     assert "takes keyword arguments only" in out, out
+
+
+def test_the_mock_defaults_to_the_environments_region(monkeypatch):
+    """An application deployed in eu-central-1 calls `eu.` profiles: the mock follows AWS_REGION."""
+    import boto3
+
+    from local_bedrock.testing import mock_bedrock
+
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    with mock_bedrock() as bedrock:
+        assert bedrock.engine.region == "eu-central-1"
+        out = boto3.client("bedrock-runtime").converse(
+            modelId="eu.amazon.nova-micro-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+        assert out["stopReason"] in ("end_turn", "max_tokens")
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    with mock_bedrock() as bedrock:
+        assert bedrock.engine.region == "us-east-1"

@@ -4,6 +4,7 @@ a version its range allows, with hashes (regenerate with `make lock` after editi
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -44,3 +45,19 @@ def test_every_pin_has_hashes():
     pinned = [b for b in blocks if "==" in b.splitlines()[0]]
     assert len(pinned) > 50
     assert all("--hash=sha256:" in b for b in pinned)
+
+
+def test_local_bedrocks_declared_dependencies_use_the_workshops_ranges():
+    """pyproject's dependencies (for installing local_bedrock on its own) are the same
+    requirements, with the same ranges, as requirements.txt: one place decides a version."""
+    import pytest
+
+    toml = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    project = toml.loads((REPO / "pyproject.toml").read_text())["project"]
+    ranges = {re.split(r"[<>=\[ ]", line)[0].lower(): line.split("#")[0].strip()
+              for line in (REPO / "requirements.txt").read_text().splitlines()
+              if line.strip() and not line.startswith("#")}
+    declared = project["dependencies"] + project["optional-dependencies"]["knowledge-bases"]
+    assert len(declared) >= 8
+    for requirement in declared:
+        assert ranges.get(re.split(r"[<>=\[ ]", requirement)[0].lower()) == requirement, requirement
