@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from local_bedrock import pagination
 from local_bedrock.errors import EngineError, not_found, validation
 from local_bedrock.s3uri import parse_s3_uri
 
@@ -162,13 +163,7 @@ class BatchStore:
         if params.get("submitTimeBefore"):
             jobs = [j for j in jobs if j.submit_time < params["submitTimeBefore"]]
         jobs.sort(key=lambda j: j.submit_time, reverse=params.get("sortOrder") != "Ascending")
-        start = int(params.get("nextToken") or 0)
-        size = params.get("maxResults") or 1000
-        page = jobs[start:start + size]
-        out: dict[str, Any] = {"invocationJobSummaries": [j.describe() for j in page]}
-        if start + size < len(jobs):
-            out["nextToken"] = str(start + size)
-        return out
+        return pagination.keyed([j.describe() for j in jobs], params, "invocationJobSummaries")
 
     def stop(self, identifier: str) -> dict:
         """StopModelInvocationJob: only jobs that have not finished can be stopped."""

@@ -13,7 +13,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 
-from local_bedrock import catalog
+from local_bedrock import catalog, pagination
 from local_bedrock.errors import EngineError, not_found, validation
 
 ACCOUNT = "123456789012"  # moto's default account: what offline STS answers
@@ -119,21 +119,7 @@ def list_inference_profiles(engine, params: dict) -> dict:
     else:
         with store(engine).lock:
             items = [p.summary() for p in store(engine).profiles.values()]
-    return _page(items, params)
-
-
-def _page(items: list[dict], params: dict) -> dict:
-    size = params.get("maxResults") or 1000
-    start = int(params.get("nextToken") or 0) if str(params.get("nextToken") or "0").isdigit() \
-        else _bad_token()
-    out = {"inferenceProfileSummaries": items[start:start + size]}
-    if start + size < len(items):
-        out["nextToken"] = str(start + size)
-    return out
-
-
-def _bad_token() -> int:
-    raise validation("The provided pagination token is invalid.")
+    return pagination.keyed(items, params, "inferenceProfileSummaries")
 
 
 def create_inference_profile(engine, params: dict) -> dict:

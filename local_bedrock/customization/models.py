@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from local_bedrock import catalog
+from local_bedrock import catalog, pagination
 from local_bedrock.customization import specs
 from local_bedrock.errors import EngineError, not_found, validation
 from local_bedrock.s3uri import parse_s3_uri
@@ -474,7 +474,7 @@ class CustomizationStore:
         if params.get("nameContains"):
             jobs = [j for j in jobs if params["nameContains"] in j.params["jobName"]]
         jobs = _time_filter(jobs, params, "creation_time")
-        page, token = _page(sorted(jobs, key=lambda j: j.creation_time,
+        page, token = _paged(sorted(jobs, key=lambda j: j.creation_time,
                                    reverse=params.get("sortOrder") != "Ascending"), params)
         out: dict[str, Any] = {"modelCustomizationJobSummaries": [j.summary(self.region) for j in page]}
         if token:
@@ -608,7 +608,7 @@ class CustomizationStore:
                 found = [m for m in found if foundation_arn(self.region, m.job.base_id) == params[key]]
         if params.get("creationTimeAfter") or params.get("creationTimeBefore"):
             found = _time_filter(found, params, "creation_time")
-        page, token = _page(sorted(found, key=lambda m: m.creation_time,
+        page, token = _paged(sorted(found, key=lambda m: m.creation_time,
                                    reverse=params.get("sortOrder") != "Ascending"), params)
         out: dict[str, Any] = {"modelSummaries": [m.summary(self.region) for m in page]}
         if token:
@@ -690,7 +690,7 @@ class CustomizationStore:
         if params.get("modelArnEquals"):
             found = [p for p in found if p.model.arn == params["modelArnEquals"]]
         found = _time_filter(found, params, "creation_time")
-        page, token = _page(sorted(found, key=lambda p: p.creation_time,
+        page, token = _paged(sorted(found, key=lambda p: p.creation_time,
                                    reverse=params.get("sortOrder") != "Ascending"), params)
         out: dict[str, Any] = {"provisionedModelSummaries": [
             {k: v for k, v in p.describe(self.region).items() if k != "failureMessage"} for p in page]}
@@ -829,11 +829,6 @@ def _time_filter(items: list, params: dict, attr: str) -> list:
     return items
 
 
-def _page(items: list, params: dict) -> tuple[list, str | None]:
-    start = int(params.get("nextToken") or 0)
-    size = params.get("maxResults") or 1000
-    return items[start:start + size], (str(start + size) if start + size < len(items) else None)
-
 
 
 def store(engine) -> CustomizationStore:
@@ -842,3 +837,7 @@ def store(engine) -> CustomizationStore:
     if found is None:
         found = engine.state.setdefault("customization", CustomizationStore(engine))
     return found
+
+
+def _paged(items: list, params: dict) -> tuple[list, str | None]:
+    return pagination.page(items, params.get("nextToken"), params.get("maxResults"))

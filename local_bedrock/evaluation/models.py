@@ -22,6 +22,7 @@ import string
 import threading
 from dataclasses import dataclass, field
 
+from local_bedrock import pagination
 from local_bedrock.errors import EngineError, not_found, validation
 from local_bedrock.evaluation import validation as checks
 
@@ -179,11 +180,7 @@ class EvaluationStore:
         if params.get("creationTimeBefore"):
             jobs = [j for j in jobs if j.creation_time < params["creationTimeBefore"]]
         jobs.sort(key=lambda j: j.creation_time, reverse=params.get("sortOrder") != "Ascending")
-        start, size = int(params.get("nextToken") or 0), params.get("maxResults") or 1000
-        out: dict = {"jobSummaries": [j.summary() for j in jobs[start:start + size]]}
-        if start + size < len(jobs):
-            out["nextToken"] = str(start + size)
-        return out
+        return pagination.keyed([j.summary() for j in jobs], params, "jobSummaries")
 
     def stop(self, identifier: str) -> dict:
         """StopEvaluationJob: an InProgress job goes Stopping, then Stopped."""

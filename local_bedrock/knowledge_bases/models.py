@@ -27,11 +27,10 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from local_bedrock import catalog
+from local_bedrock import catalog, pagination
 from local_bedrock.errors import EngineError, not_found, validation
 from local_bedrock.knowledge_bases import chunking, documents
 from local_bedrock.knowledge_bases.index import ChunkIndex
@@ -497,7 +496,7 @@ def list_knowledge_bases(st: Store, params: dict) -> dict:
         if kb.status == "CREATING":
             st.kb(kb.kb_id)
     items = [kb.summary() for kb in st.kbs.values()]
-    return _page(items, params, "knowledgeBaseSummaries")
+    return pagination.keyed(items, params, "knowledgeBaseSummaries")
 
 
 def delete_knowledge_base(st: Store, params: dict) -> dict:
@@ -538,7 +537,7 @@ def get_data_source(st: Store, params: dict) -> dict:
 def list_data_sources(st: Store, params: dict) -> dict:
     kb = st.kb(params["knowledgeBaseId"])
     items = [ds.summary() for (k, _), ds in st.sources.items() if k == kb.kb_id]
-    return _page(items, params, "dataSourceSummaries")
+    return pagination.keyed(items, params, "dataSourceSummaries")
 
 
 def delete_data_source(st: Store, params: dict) -> dict:
@@ -650,13 +649,4 @@ def list_ingestion_jobs(st: Store, params: dict) -> dict:
     sort = params.get("sortBy") or {"attribute": "STARTED_AT", "order": "DESCENDING"}
     attr = "status" if sort.get("attribute") == "STATUS" else "started"
     jobs.sort(key=lambda j: getattr(j, attr), reverse=sort.get("order") == "DESCENDING")
-    return _page([j.summary() for j in jobs], params, "ingestionJobSummaries")
-
-
-def _page(items: list, params: dict, key: str) -> dict:
-    start = int(params.get("nextToken") or 0)
-    size = int(params.get("maxResults") or 1000)
-    out: dict[str, Any] = {key: items[start:start + size]}
-    if start + size < len(items):
-        out["nextToken"] = str(start + size)
-    return out
+    return pagination.keyed([j.summary() for j in jobs], params, "ingestionJobSummaries")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from local_bedrock import pagination
 from local_bedrock.errors import EngineError
 from local_bedrock.quotas import anomaly, models, table
 from local_bedrock.wire.protocol import Request, Response
@@ -21,15 +22,11 @@ MAX_RESULTS = 100
 
 
 def _page(items: list, params: dict) -> tuple[list, str | None]:
-    try:
-        start = int(params.get("NextToken") or 0)
-    except ValueError:
-        raise EngineError("InvalidPaginationTokenException", "Invalid pagination token.") from None
     size = int(params.get("MaxResults") or MAX_RESULTS)
     if not 1 <= size <= MAX_RESULTS:
         raise models.illegal(f"MaxResults must be between 1 and {MAX_RESULTS}.")
-    chunk = items[start:start + size]
-    return chunk, (str(start + size) if start + size < len(items) else None)
+    return pagination.page(items, params.get("NextToken"), size, bad_token=lambda: EngineError(
+        "InvalidPaginationTokenException", "Invalid pagination token."))
 
 
 def list_service_quotas(engine, params: dict) -> dict:
