@@ -19,8 +19,8 @@ not minutes) and 10 % injected server errors (503/500/408). For each strategy it
 Strategies: naive loop (sequential, boto3 defaults = legacy retries, exceptions skipped);
 boto3 adaptive (8 threads, retries mode "adaptive",
 max_attempts 6; failures lost);
-runner adaptive (utils.batch.run_batch, 8 threads, no quota given: it learns it from
-throttles); runner with quota (told R per window, it paces to it).
+runner adaptive (08_llmops/batch_runner.py's run_batch, 8 threads, no quota given: it
+learns it from throttles); runner with quota (told R per window, it paces to it).
 """
 
 from __future__ import annotations
@@ -39,11 +39,14 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.append(str(REPO / "08_llmops"))  # lab 08's own helper, as its notebooks import it
+
+import batch_runner as batch  # noqa: E402
 
 from local_bedrock import Engine, InProcessTransport  # noqa: E402
 from local_bedrock.catalog import by_tag  # noqa: E402
-from utils import batch  # noqa: E402
 
 MODEL = by_tag("cheapest-text").model_id
 ENDPOINT = "http://127.0.0.1:9"  # never contacted: the in-process transport answers first

@@ -1,4 +1,4 @@
-"""utils.batch: every item ends as exactly one result or one recorded error, across kills."""
+"""batch_runner (08_llmops): every item ends as exactly one result or one recorded error."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from utils import batch
+from tests.lab_modules import load
+
+batch = load("08_llmops", "batch_runner")
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = "amazon.nova-micro-v1:0"
@@ -207,7 +209,9 @@ CHILD = textwrap.dedent("""
     import sys
     from local_bedrock import Engine, InProcessTransport
     import boto3
-    from utils import batch
+    from tests.lab_modules import load
+
+    batch = load("08_llmops", "batch_runner")
 
     engine = Engine()
     engine.faults.configure(rpm=60, window_s=0.2, error_rate=0.15, seed=int(sys.argv[2]))

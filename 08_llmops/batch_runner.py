@@ -1,6 +1,8 @@
 """A resumable batch runner for Bedrock calls: threads, adaptive backoff, a disk checkpoint.
 
-    from utils.batch import run_batch
+Lab 08's own helper (08.04), beside its notebooks, which import it by plain name:
+
+    from batch_runner import run_batch
     report = run_batch(items, fn, "build/checkpoints/run.jsonl", concurrency=8)
 
 `items` maps an id to a payload (a dict, a list of (id, payload) pairs, or a list of dicts with
