@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import boto3
+import custom_models as customization
 
-from utils import customization, models
+from utils import models
 
 DATA = Path(__file__).resolve().parent / "data"
 QUEUES = ("billing", "shipping", "returns", "account", "floor-robots", "outdoor", "windows-hub",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from utils import customization
+import custom_models as customization
 
 CORPUS = Path(__file__).resolve().parents[2] / "03_knowledge_bases" / "data" / "corpus"
 SETTINGS = [(400, "1", False), (100, "1", False), (3000, "1", True), (3000, "2", True)]

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import json
 
+import custom_models as customization
 import router
-
-from utils import customization
 
 SCHEMA = "bedrock-conversation-2024"
 SYSTEM = [{"text": router.SYSTEM}]

@@ -15,9 +15,8 @@ from __future__ import annotations
 import time
 
 import boto3
+import custom_models as customization
 import router
-
-from utils import customization
 
 WRONG = [{"epochCount": "0"}, {"epochCount": "6"}, {"learningRate": "0.001"}, {"learningRate": "0.0000001"},
          {"learningRateWarmupSteps": "101"}, {"epochCount": "two"}, {"batchSize": "8"}]

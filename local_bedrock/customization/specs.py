@@ -1,8 +1,8 @@
 """What Bedrock accepts for model customization, per base model: data format, record and token
 limits, hyperparameters and their ranges.
 
-Data, not logic: the engine validates jobs with it, and `utils.customization` validates files
-with it before they are uploaded. Sources (Amazon Bedrock user guide, checked for this lab):
+Data, not logic: the engine validates jobs with it, and lab 04's `custom_models.py` validates
+files with it before they are uploaded. Sources (Amazon Bedrock user guide, checked for this lab):
 "Prepare data for fine-tuning your models" (formats; "Model requirements for training and
 validation datasets"), the per-model "customization hyperparameters" pages, and the Amazon Nova
 user guide ("Fine-tuning Amazon Nova models"; 8 to 20,000 records). Quotas change and some are
@@ -131,7 +131,7 @@ SPECS: dict[str, dict[str, Method]] = {  # base model id -> customizationType ->
 }
 
 # The last continued-pre-training spec Bedrock published (Titan Text G1 - Express, end of life):
-# what `utils.customization.validate_pretraining` checks `{"input"}` records against.
+# what lab 04's `custom_models.validate_pretraining` checks `{"input"}` records against.
 PRETRAINING_REFERENCE = "amazon.titan-text-express-v1"
 
 # The id Bedrock's customization API takes for some base models: the variant with its context

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from utils import customization
+from tests.lab_modules import load
 
 LAB = Path(__file__).resolve().parents[2] / "04_customization"
+customization = load("04_customization", "custom_models")  # the lab folder on the path: router.py imports it
 
 
 @pytest.fixture(scope="module")

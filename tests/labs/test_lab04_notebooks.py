@@ -68,7 +68,7 @@ def test_no_lab04_code_reads_additional_model_response_fields():
     # Nova's Converse response has none; the offline note is the x-local-bedrock-note header
     for name in NAMES:
         assert "additionalModelResponseFields" not in "\n".join(sources(load(name), "code")), name
-    for path in (LAB / "router.py", LAB.parent / "utils" / "customization.py"):
+    for path in (LAB / "router.py", LAB / "custom_models.py"):
         assert "additionalModelResponseFields" not in path.read_text(), path
     nb = load("02_fine_tuning_job")
     assert "x-local-bedrock-note" in "\n".join(sources(nb, "code"))

@@ -1,5 +1,5 @@
-"""utils.customization: the JSONL validator (one test per kind of problem), split, lengths,
-chunking, hyperparameters, metric file locations and costs."""
+"""04_customization/custom_models.py: the JSONL validator (one test per kind of problem), split,
+lengths, chunking, hyperparameters, metric file locations and costs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import json
 import pytest
 
 from local_bedrock.customization import specs
-from utils import customization as cz
+from tests.lab_modules import load
+
+cz = load("04_customization", "custom_models")
 
 NOVA = "amazon.nova-micro-v1:0"
 TITAN = "amazon.titan-text-express-v1"
