@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 
 import boto3
+import guardrail_eval as G
 import yaml
 
 import utils
-from utils import guardrails as G
 
 PATTERN = r"(?i)\b(roomba|irobot|roborock|dyson|ecovacs|husqvarna)\b"
 COLANG = """

@@ -12,8 +12,7 @@ from __future__ import annotations
 import copy
 
 import boto3
-
-from utils import guardrails as G
+import guardrail_eval as G
 
 FILTER, CATEGORY = "VIOLENCE", "violence"
 LOOK_ALIKES = ("benign_safety_or_technical", "benign_complaint")

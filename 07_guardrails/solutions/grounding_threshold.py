@@ -11,9 +11,9 @@ it from the notebook (``from solutions.grounding_threshold import run, check``) 
 from __future__ import annotations
 
 import boto3
+import guardrail_eval as G
 
 import utils
-from utils import guardrails as G
 from utils import rag
 
 QUESTION = "How long does a Wren V3 firmware update take to install?"

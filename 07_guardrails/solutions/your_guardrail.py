@@ -9,8 +9,7 @@ notebook (``from solutions.your_guardrail import run, check``) or from the tests
 from __future__ import annotations
 
 import boto3
-
-from utils import guardrails as G
+import guardrail_eval as G
 
 CONFIG = {
     "name": "ticket-resale-guardrail",

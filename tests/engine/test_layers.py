@@ -29,7 +29,6 @@ ALLOWED = {
     ("local_bedrock/text/tools.py", "_embed_cache"): "tool-description embeddings (memo)",
     ("utils/agents.py", "_retrievers"): "lab 06 retrievers built once per corpus (memo)",
     ("utils/cost.py", "_PROFILES"): "application inference profiles read from the registry (memo)",
-    ("utils/guardrails.py", "_worker"): "the notebook's event-loop worker thread",
     ("utils/setup.py", "_current"): "the notebook session's Workshop",
 }
 _MUTATORS = {"append", "add", "update", "pop", "clear", "setdefault", "extend", "insert", "remove",
