@@ -1,8 +1,10 @@
-"""utils.redaction: records redacted in their bodies only, counts per type, the fallback detector."""
+"""08_llmops/redaction.py: records redacted in their bodies only, counts per type, the fallback detector."""
 
 from __future__ import annotations
 
-from utils import redaction
+from tests.lab_modules import load
+
+redaction = load("08_llmops", "redaction")
 
 TEXT = "Reply to jane.doe@example.com or 555-201-3344; card 4111 1111 1111 1111, order 4111111111111112."
 
