@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from collections import Counter, defaultdict
 from typing import Any, Iterator
+
+from local_bedrock.observability.buffer import MetricBuffer
 
 NAMESPACE = "AWS/Bedrock/Guardrails"
 MODEL_OPERATIONS = ("Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream")
@@ -77,18 +77,16 @@ def policy_results(assessment: dict) -> tuple[set[str], dict[str, int]]:
     return intervened, {k: v for k, v in units.items() if v}
 
 
-class GuardrailMetrics:
+class GuardrailMetrics(MetricBuffer):
     """Per engine: captures guardrail assessments of model calls, turns each guardrail
     evaluation into datums, and publishes them to the engine's CloudWatch on demand."""
 
+    namespace = NAMESPACE
+
     def __init__(self, engine, account: str):
-        self.engine = engine
+        super().__init__(engine)
         self.account = account
-        self._lock = threading.RLock()  # held while publishing: readers wait for the data
         self._pending: dict[int, tuple[dict, dict]] = {}  # id(params) -> (params, captured)
-        self._buffer: dict[tuple, Counter] = defaultdict(Counter)
-        self.published = 0  # datums put into CloudWatch so far
-        self.failures: list[str] = []
 
     # -- capture (hooks around the guardrail family's Converse hooks and InvokeModel) ---------
     def install(self) -> None:
@@ -253,41 +251,6 @@ class GuardrailMetrics:
             dims = (("GuardrailPolicyType", policy),)
             self._put(when, dims, "InvocationsIntervened", float(policy in by_policy))
             self._put(when, dims, "TextUnitCount", float(units.get(policy, 0)))
-
-    def _put(self, when: dt.datetime, dims: tuple, metric: str, value: float) -> None:
-        with self._lock:
-            self._buffer[(when, dims, metric)][value] += 1
-
-    def metric_data(self) -> list[dict]:
-        """The buffered datums as PutMetricData items (and the buffer emptied)."""
-        with self._lock:
-            buffer, self._buffer = self._buffer, defaultdict(Counter)
-        items = []
-        for (when, dims, metric), counts in sorted(buffer.items(), key=lambda kv: kv[0][:1]):
-            pairs = sorted(counts.items())
-            for i in range(0, len(pairs), 150):  # CloudWatch takes up to 150 values per item
-                chunk = pairs[i:i + 150]
-                items.append({
-                    "MetricName": metric, "Timestamp": when,
-                    "Unit": "Milliseconds" if metric == "InvocationLatency" else "Count",
-                    "Dimensions": [{"Name": n, "Value": v} for n, v in dims],
-                    "Values": [v for v, _ in chunk], "Counts": [float(c) for _, c in chunk]})
-        return items
-
-    def flush(self) -> int:
-        """Put the buffered datums into the engine's CloudWatch; the number of items put."""
-        with self._lock:  # re-entrant: the put below is itself a CloudWatch request
-            items = self.metric_data()
-            if not items:
-                return 0
-            try:
-                cloudwatch = self.engine.client("cloudwatch")
-                for i in range(0, len(items), 500):
-                    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=items[i:i + 500])
-                self.published += len(items)
-            except Exception as exc:  # never break the reader's request
-                self.failures.append(f"{type(exc).__name__}: {exc}")
-            return len(items)
 
 
 def _forced_converse(params: dict) -> dict | None:

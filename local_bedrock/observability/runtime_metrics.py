@@ -21,9 +21,8 @@ profile is counted under (:func:`model_dimension`).
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import Counter, defaultdict
 
+from local_bedrock.observability.buffer import MetricBuffer
 from local_bedrock.observability.models import DEFAULT_ACCOUNT, LOGGED_OPERATIONS, build_record
 
 NAMESPACE = "AWS/Bedrock"
@@ -66,15 +65,10 @@ def model_dimension(model_id: str) -> str:
     return model_id
 
 
-class RuntimeMetrics:
+class RuntimeMetrics(MetricBuffer):
     """Per engine: AWS/Bedrock datums from every model call, published on demand."""
 
-    def __init__(self, engine):
-        self.engine = engine
-        self._lock = threading.RLock()  # held while publishing: readers wait for the data
-        self._buffer: dict[tuple, Counter] = defaultdict(Counter)
-        self.published = 0  # items put into CloudWatch so far
-        self.failures: list[str] = []
+    namespace = NAMESPACE
 
     def __call__(self, *, operation: str, params: dict, output: dict | None, error, latency_ms,
                  request_id: str, headers: dict) -> None:
@@ -86,54 +80,19 @@ class RuntimeMetrics:
         kind = classify(getattr(error, "code", None), getattr(error, "status", None)) \
             if error is not None else "ok"
         if kind != "ok":
-            self._put(now, model, _ERROR_METRIC[kind], 1.0)
+            self._put(now, (("ModelId", model),), _ERROR_METRIC[kind], 1.0)
             return
         record = build_record(_QUIET, operation=operation, params=params, output=output,
                               error=None, request_id=request_id, headers=headers,
                               region=self.engine.region, account=DEFAULT_ACCOUNT, now=now)
-        self._put(now, model, "Invocations", 1.0)
-        self._put(now, model, "InvocationLatency", float(latency_ms))
-        self._put(now, model, "InputTokenCount", float(record["input"].get("inputTokenCount", 0)))
-        self._put(now, model, "OutputTokenCount", float(record["output"].get("outputTokenCount", 0)))
+        self._put(now, (("ModelId", model),), "Invocations", 1.0)
+        self._put(now, (("ModelId", model),), "InvocationLatency", float(latency_ms))
+        self._put(now, (("ModelId", model),), "InputTokenCount", float(record["input"].get("inputTokenCount", 0)))
+        self._put(now, (("ModelId", model),), "OutputTokenCount", float(record["output"].get("outputTokenCount", 0)))
         for name, key in zip(CACHE_METRIC_NAMES, ("cacheReadInputTokenCount",
                                                   "cacheWriteInputTokenCount"), strict=True):
             if record["input"].get(key):
-                self._put(now, model, name, float(record["input"][key]))
-
-    def _put(self, when: dt.datetime, model: str, metric: str, value: float) -> None:
-        with self._lock:
-            self._buffer[(when, model, metric)][value] += 1
-
-    def metric_data(self) -> list[dict]:
-        """The buffered datums as PutMetricData items (and the buffer emptied)."""
-        with self._lock:
-            buffer, self._buffer = self._buffer, defaultdict(Counter)
-        items = []
-        for (when, model, metric), counts in sorted(buffer.items()):
-            pairs = sorted(counts.items())
-            for i in range(0, len(pairs), 150):  # CloudWatch takes up to 150 values per item
-                chunk = pairs[i:i + 150]
-                items.append({
-                    "MetricName": metric, "Timestamp": when,
-                    "Unit": "Milliseconds" if metric == "InvocationLatency" else "Count",
-                    "Dimensions": [{"Name": "ModelId", "Value": model}],
-                    "Values": [v for v, _ in chunk], "Counts": [float(c) for _, c in chunk]})
-        return items
-
-    def flush(self) -> int:
-        """Put the buffered datums into the engine's CloudWatch; the number of items put."""
-        with self._lock:  # re-entrant: the put below is itself a CloudWatch request
-            items = self.metric_data()
-            if not items:
-                return 0
-            try:
-                cloudwatch = self.engine.client("cloudwatch")
-                for i in range(0, len(items), 500):
-                    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=items[i:i + 500])
-                self.published += len(items)
-            except Exception as exc:  # never break the reader's request
-                self.failures.append(f"{type(exc).__name__}: {exc}")
-            return len(items)
+                self._put(now, (("ModelId", model),), name, float(record["input"][key]))
 
 
 def of(engine) -> RuntimeMetrics | None:
