@@ -60,7 +60,7 @@ preflight: install  ## execute every notebook in WORKSHOP_MODE (default offline)
 	$(PY) -m utils.preflight $(NB)
 
 lint: install
-	$(VENV)/bin/ruff check utils local_bedrock tests benchmarks
+	$(VENV)/bin/ruff check utils local_bedrock tests benchmarks examples scripts [0-9][0-9]_*
 
 lock:  ## regenerate requirements.lock from requirements.txt's ranges (newest versions allowed)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
