@@ -57,15 +57,7 @@ class InProcessTransport:
     def __call__(self, request, **kwargs) -> AWSResponse | None:
         if not request.url.startswith(self.endpoint_url):
             return None
-        split = urlsplit(request.url)
-        body = request.body
-        if hasattr(body, "read"):
-            body = body.read()
-        if isinstance(body, str):
-            body = body.encode()
-        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
-        response = self.engine.handle(
-            Request(request.method, split.path, split.query, headers, body or b""))
+        response = self.engine.handle(engine_request(request))
         return AWSResponse(request.url, response.status, response.headers, _Raw(response.body))
 
     def attach(self, client_or_session) -> None:
@@ -82,3 +74,15 @@ class InProcessTransport:
     def detach_globally(self) -> None:
         """Undo attach_globally (sessions already created keep the hook)."""
         uninstall_global([("before-send", self)])
+
+
+def engine_request(request) -> Request:
+    """The engine's Request for a botocore AWSPreparedRequest (body read, headers as text)."""
+    split = urlsplit(request.url)
+    body = request.body
+    if hasattr(body, "read"):
+        body = body.read()
+    if isinstance(body, str):
+        body = body.encode()
+    headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+    return Request(request.method, split.path, split.query, headers, body or b"")

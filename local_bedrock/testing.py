@@ -43,8 +43,8 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
-from urllib.parse import unquote, urlsplit
+from typing import Any, Callable
+from urllib.parse import unquote
 
 import boto3
 import botocore.handlers
@@ -53,8 +53,8 @@ from botocore.awsrequest import AWSResponse
 from local_bedrock.engine import Engine
 from local_bedrock.faults import FaultConfig
 from local_bedrock.hooks import install_global, uninstall_global
-from local_bedrock.inprocess import _Raw
-from local_bedrock.wire.protocol import BEDROCK_SERVICES, Request
+from local_bedrock.inprocess import _Raw, engine_request
+from local_bedrock.wire.protocol import BEDROCK_SERVICES
 
 __all__ = ["BedrockMock", "Call", "current", "mock_bedrock", "record_bedrock"]
 
@@ -252,20 +252,12 @@ class BedrockMock:
 
     # -- answering -------------------------------------------------------------------------
     def _answer(self, service: str, operation: str, request) -> AWSResponse:
-        split = urlsplit(request.url)
-        body = request.body
-        if hasattr(body, "read"):
-            body = body.read()
-        if isinstance(body, str):
-            body = body.encode()
-        body = body or b""
-        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
-        response = self._require().handle(
-            Request(request.method, split.path, split.query, headers, body))
+        incoming = engine_request(request)
+        response = self._require().handle(incoming)
         self.calls.append(Call(
             service=service, operation=operation, status=response.status,
             error_code=_header(response.headers, "x-amzn-ErrorType"),
-            model_id=_model_id(split.path), body=_parsed(body),
+            model_id=_model_id(incoming.path), body=_parsed(incoming.body),
             request_id=_header(response.headers, "x-amzn-RequestId")))
         return AWSResponse(request.url, response.status, response.headers, _Raw(response.body))
 
@@ -307,70 +299,21 @@ class record_bedrock:
     credentials; account ids in ARNs masked). The cassette file is appended to.
     """
 
-    SERVICES = BEDROCK_SERVICES
-
     def __init__(self, path: str | Path):
-        from local_bedrock.replay import Cassette
+        from local_bedrock.replay import Cassette, Recorder
 
-        self.cassette = Cassette(path)
+        self.recorder = Recorder(Cassette(path))
+        self.cassette = self.recorder.cassette
         self._saved_session = None
 
-    def _request_created(self, request, **kwargs) -> None:
-        from local_bedrock.replay import request_key
-
-        if not isinstance(request.body, (bytes, bytearray, str, type(None))):
-            return
-        split = urlsplit(request.url)
-        request.context["local_bedrock_replay_key"] = request_key(
-            request.method, split.path, split.query, request.body)
-
-    def _after_call(self, http_response, parsed: dict, model, context: dict, **kwargs) -> None:
-        import io
-
-        from botocore.response import StreamingBody
-
-        key = context.get("local_bedrock_replay_key")
-        service = model.service_model.service_name
-        if key is None or service not in self.SERVICES:
-            return
-        if http_response.status_code >= 300:
-            err = parsed.get("Error", {})
-            self.cassette.record(key, service, model.name, error={
-                "code": err.get("Code", "Unknown"), "message": err.get("Message", ""),
-                "status": http_response.status_code})
-            return
-        output = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
-        headers = {k: v for k, v in http_response.headers.items()
-                   if k.lower().startswith("x-amzn-bedrock-")}
-        for name, value in list(output.items()):
-            if isinstance(value, StreamingBody):
-                data = value.read()
-                parsed[name] = StreamingBody(io.BytesIO(data), len(data))
-                output[name] = data
-            elif hasattr(value, "__iter__") and type(value).__name__ == "EventStream":
-                parsed[name] = self._tee(value, key, service, model.name, output, name, headers)
-                return
-        self.cassette.record(key, service, model.name, output=output, headers=headers)
-
-    def _tee(self, stream, key, service, operation, output, name, headers) -> Iterator[dict]:
-        events: list = []
-        for event in stream:
-            events.append(event)
-            yield event
-        self.cassette.record(key, service, operation, output={**output, name: events},
-                             headers=headers)
-
-    def _handlers(self) -> list:
-        return [("request-created", self._request_created), ("after-call", self._after_call)]
-
     def __enter__(self) -> "record_bedrock":
-        install_global(self._handlers())
+        self.recorder.install()
         self._saved_session = boto3.DEFAULT_SESSION
         boto3.DEFAULT_SESSION = None
         return self
 
     def __exit__(self, *exc) -> None:
-        uninstall_global(self._handlers())
+        self.recorder.uninstall()
         boto3.DEFAULT_SESSION = self._saved_session
 
 

@@ -36,9 +36,11 @@ def test_ten_times_the_input_costs_at_most_about_ten_times_the_time(work, path):
     assert large / max(small, 1e-3) <= MAX_RATIO, f"{path}: {small:.3f}s -> {large:.3f}s"
 
 
-def test_the_stream_starts_before_the_answer_is_composed(work, monkeypatch):
-    """messageStart leaves before the answer is composed: with composition made slow on purpose
-    (0.4 s), the first event still arrives at once and the rest after the composition."""
+COMPOSE_S = 0.4  # how slow slow_composition makes each answer
+
+
+def slow_composition(monkeypatch) -> None:
+    """Make the stand-in model take COMPOSE_S seconds to compose any answer."""
     import time
 
     from local_bedrock.text import responder
@@ -46,10 +48,18 @@ def test_the_stream_starts_before_the_answer_is_composed(work, monkeypatch):
     slow = responder.respond
 
     def respond(req):
-        time.sleep(0.4)
+        time.sleep(COMPOSE_S)
         return slow(req)
 
     monkeypatch.setattr(responder, "respond", respond)
+
+
+def test_the_stream_starts_before_the_answer_is_composed(work, monkeypatch):
+    """messageStart leaves before the answer is composed: with composition made slow on purpose
+    (0.4 s), the first event still arrives at once and the rest after the composition."""
+    import time
+
+    slow_composition(monkeypatch)
     start = time.perf_counter()
     stream = work.rt.converse_stream(modelId=work.model, messages=[
         {"role": "user", "content": [{"text": "Summarise this document:\n\n" + work.document(2_000)}]}])["stream"]
@@ -68,20 +78,12 @@ def test_invoke_model_stream_starts_before_the_answer_is_composed(work, monkeypa
     import json
     import time
 
-    from local_bedrock.text import responder
-
     body = json.dumps({"messages": [{"role": "user", "content": [
         {"text": "Summarise this document:\n\n" + work.document(2_000)}]}],
         "inferenceConfig": {"maxTokens": 200}})
     quick = [json.loads(e["chunk"]["bytes"]) for e in
              work.rt.invoke_model_with_response_stream(modelId=work.model, body=body)["body"]]
-    slow = responder.respond
-
-    def respond(req):
-        time.sleep(0.4)
-        return slow(req)
-
-    monkeypatch.setattr(responder, "respond", respond)
+    slow_composition(monkeypatch)
     start = time.perf_counter()
     events = iter(work.rt.invoke_model_with_response_stream(modelId=work.model, body=body)["body"])
     first = json.loads(next(events)["chunk"]["bytes"])

@@ -153,7 +153,7 @@ def test_record_mode_survives_a_streamed_s3_upload(tmp_path, monkeypatch):
 
     request = Request()
     Recorder(cassette=None).request_created(request, "PutObject")
-    assert "workshop_replay_key" not in request.context
+    assert Recorder.CONTEXT_KEY not in request.context
     request.body = b'{"a": 1}'
     Recorder(cassette=None).request_created(request, "PutObject")
-    assert len(request.context["workshop_replay_key"]) == 64
+    assert len(request.context[Recorder.CONTEXT_KEY]) == 64
